@@ -1,0 +1,1 @@
+"""Peer Practice: role-play practice with a simulated peer, coached on every reply."""

@@ -1,0 +1,65 @@
+"""`python -m app …`: serve, validate, grade, train."""
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from app.config import get_settings
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from app.migrations import upgrade_database
+
+    upgrade_database(get_settings().database_url)
+    uvicorn.run("app.main:app", host=args.host, port=args.port, workers=args.workers)
+    return 0
+
+
+def _validate(_args: argparse.Namespace) -> int:
+    from app.content.validate import report_content
+
+    return report_content(get_settings().content_dir, out=sys.stdout)
+
+
+def _grade(args: argparse.Namespace) -> int:
+    from app.grading.batch import grade_jsonl
+
+    settings = get_settings()
+    with open(args.file, encoding="utf-8", errors="replace") as source:
+        return grade_jsonl(settings=settings, rubric_id=args.rubric, lines=source, out=sys.stdout)
+
+
+def _train(args: argparse.Namespace) -> int:
+    from app.grading.training import train_rubric
+
+    report = train_rubric(content_dir=get_settings().content_dir, rubric_id=args.rubric)
+    print(report)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m app", description="Peer Practice")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="create or migrate the database, then serve the app")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(run=_serve)
+    commands.add_parser("validate", help="check every persona and rubric file").set_defaults(run=_validate)
+    grade = commands.add_parser("grade", help="grade trainee replies from a JSONL file")
+    grade.add_argument("file")
+    grade.add_argument("--rubric", default=None, help="rubric id (default: PEER_DEFAULT_RUBRIC)")
+    grade.add_argument("--grader", choices=["offline"], default="offline")
+    grade.set_defaults(run=_grade)
+    train = commands.add_parser("train", help="train the offline grader of a rubric from its examples")
+    train.add_argument("--rubric", default="crss-core")
+    train.set_defaults(run=_train)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    code: int = args.run(args)
+    return code

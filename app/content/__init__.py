@@ -1,0 +1,1 @@
+"""Personas, rubrics and prompts: files validated against pydantic schemas."""

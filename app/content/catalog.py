@@ -1,0 +1,87 @@
+"""The catalog: every persona and rubric in the content folder, re-read when a file changes."""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel
+
+from app.content.loader import ContentError, content_hash, load_model
+from app.content.personas import Persona
+from app.content.rubrics import Rubric
+
+ItemT = TypeVar("ItemT", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Entry(Generic[ItemT]):
+    item: ItemT
+    path: Path
+    version: str
+
+
+@dataclass
+class Catalog:
+    personas: dict[str, Entry[Persona]] = field(default_factory=dict)
+    rubrics: dict[str, Entry[Rubric]] = field(default_factory=dict)
+    errors: list[ContentError] = field(default_factory=list)
+
+    def persona(self, persona_id: str) -> Persona:
+        return self.personas[persona_id].item
+
+    def rubric(self, rubric_id: str) -> Rubric:
+        return self.rubrics[rubric_id].item
+
+
+def _load_folder(folder: Path, model: type[ItemT], errors: list[ContentError]) -> dict[str, Entry[ItemT]]:
+    entries: dict[str, Entry[ItemT]] = {}
+    for path in sorted(folder.glob("*.yaml")):
+        try:
+            item = load_model(path, model)
+        except ContentError as exc:
+            errors.append(exc)
+            continue
+        item_id = getattr(item, "id")
+        if item_id != path.stem:
+            errors.append(ContentError(path, [f"field 'id' is '{item_id}' but must match the file name '{path.stem}'"]))
+            continue
+        entries[item_id] = Entry(item=item, path=path, version=content_hash(path))
+    return entries
+
+
+def _check_persona_reactions(catalog: Catalog) -> None:
+    """Every persona must say how it reacts to every dimension of every rubric."""
+    keys = {key for entry in catalog.rubrics.values() for key in entry.item.keys}
+    for persona_id, entry in list(catalog.personas.items()):
+        missing = sorted(keys - set(entry.item.reactions))
+        if missing:
+            catalog.errors.append(
+                ContentError(entry.path, [f"field 'reactions' has no reaction for dimension(s) {missing}"])
+            )
+            del catalog.personas[persona_id]
+
+
+def load_catalog(content_dir: Path) -> Catalog:
+    catalog = Catalog()
+    catalog.rubrics = _load_folder(content_dir / "rubrics", Rubric, catalog.errors)
+    catalog.personas = _load_folder(content_dir / "personas", Persona, catalog.errors)
+    _check_persona_reactions(catalog)
+    return catalog
+
+
+def _fingerprint(content_dir: Path) -> tuple[tuple[str, int, int], ...]:
+    files = sorted([*content_dir.glob("personas/*.yaml"), *content_dir.glob("rubrics/*.yaml")])
+    return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+
+
+_cache: dict[Path, tuple[tuple[tuple[str, int, int], ...], Catalog]] = {}
+
+
+def get_catalog(content_dir: Path) -> Catalog:
+    """The catalog for a content folder, reloaded only when a file there changed."""
+    fingerprint = _fingerprint(content_dir)
+    cached = _cache.get(content_dir)
+    if cached is None or cached[0] != fingerprint:
+        cached = (fingerprint, load_catalog(content_dir))
+        _cache[content_dir] = cached
+    return cached[1]

@@ -1,0 +1,81 @@
+"""Rubric schema: dimensions with level anchors, principles, indicator phrases, exemplars, tips."""
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+LEVELS = (0, 1, 2, 3, 4)
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Indicator(StrictModel):
+    """A phrase (a case-insensitive regular expression) that is evidence for a level."""
+
+    pattern: str = Field(description="Regular expression, matched case-insensitively on word bounds")
+    level: int = Field(ge=1, le=4, description="The level this phrase suggests on its own")
+
+    @field_validator("pattern")
+    @classmethod
+    def must_compile(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"not a valid regular expression: {exc}") from exc
+        return value
+
+
+class Exemplar(StrictModel):
+    peer: str = Field(description="What the peer just said")
+    reply: str = Field(description="A trainee reply")
+    level: int = Field(ge=0, le=4)
+    note: str = ""
+
+
+class Dimension(StrictModel):
+    key: str = Field(pattern=r"^[a-z][a-z_]*$")
+    name: str
+    kind: Literal["risk", "skill"] = Field(
+        description="risk: higher is worse (flag at 2+); skill: higher is better (present at 2+)"
+    )
+    description: str
+    principle: str
+    why_it_matters: str
+    anchors: dict[int, str]
+    indicators: list[Indicator] = Field(min_length=1)
+    exemplars: list[Exemplar] = Field(min_length=2)
+    coaching_tips: list[str] = Field(min_length=1)
+
+    @field_validator("anchors")
+    @classmethod
+    def all_levels_anchored(cls, value: dict[int, str]) -> dict[int, str]:
+        missing = [level for level in LEVELS if level not in value]
+        extra = [level for level in value if level not in LEVELS]
+        if missing or extra:
+            raise ValueError(f"anchors must have exactly the levels 0-4 (missing {missing}, extra {extra})")
+        return value
+
+
+class Rubric(StrictModel):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    name: str
+    description: str
+    dimensions: list[Dimension] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def unique_keys(self) -> "Rubric":
+        keys = [d.key for d in self.dimensions]
+        duplicates = {k for k in keys if keys.count(k) > 1}
+        if duplicates:
+            raise ValueError(f"dimension keys must be unique, repeated: {sorted(duplicates)}")
+        return self
+
+    @property
+    def keys(self) -> list[str]:
+        return [d.key for d in self.dimensions]
+
+    def dimension(self, key: str) -> Dimension:
+        return next(d for d in self.dimensions if d.key == key)

@@ -1,0 +1,1 @@
+"""Grading trainee replies on a rubric's dimensions, with evidence and coaching."""

@@ -1,0 +1,138 @@
+"""Features of one trainee reply in its context.
+
+The reply is encoded on its own (the peer's words would swamp its stance), and also sentence by
+sentence, max-pooled, so one pushy sentence inside a warm reply still shows. The context comes in
+as separate features: how close the reply is to the peer's last turn and to the trainee's own
+previous turn. Indicator phrases and general language cues complete the picture; word n-grams
+are kept apart as a sparse row.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from app.grading.base import ContextTurn
+from app.grading.cues import CUE_NAMES, IndicatorHit, IndicatorMatcher, cue_values, split_sentences
+from app.grading.embeddings import DIMENSIONS, FloatArray, SentenceEncoder
+from app.grading.ngrams import NgramVocabulary, SparseRow
+
+CONTEXT_NAMES = ("sim_peer", "max_sentence_sim_peer", "sim_previous_trainee", "has_previous")
+
+
+@dataclass(frozen=True)
+class ReplyCase:
+    """One trainee reply in its context (the context ends with the peer's turn)."""
+
+    context: Sequence[ContextTurn]
+    reply: str
+
+    def last_text(self, role: str) -> str:
+        return next((t.text for t in reversed(self.context) if t.role == role), "")
+
+
+@dataclass
+class EncodedCase:
+    case: ReplyCase
+    sentences: list[str]
+    reply_vec: FloatArray
+    sentence_vecs: FloatArray
+    peer_vec: FloatArray | None
+    previous_vec: FloatArray | None
+
+    def sentence_case(self, index: int) -> "EncodedCase":
+        """One sentence of the reply, seen as if it were the whole reply."""
+        vec = self.sentence_vecs[index]
+        return EncodedCase(
+            case=ReplyCase(context=self.case.context, reply=self.sentences[index]),
+            sentences=[self.sentences[index]],
+            reply_vec=vec,
+            sentence_vecs=vec[None, :],
+            peer_vec=self.peer_vec,
+            previous_vec=self.previous_vec,
+        )
+
+
+def encode_cases(cases: Sequence[ReplyCase], encoder: SentenceEncoder) -> list[EncodedCase]:
+    """Encode every text the features need, in one batched pass."""
+    split = [split_sentences(c.reply) for c in cases]
+    wanted: dict[str, int] = {}
+    for case, sentences in zip(cases, split, strict=True):
+        texts = [case.reply, case.last_text("peer"), case.last_text("trainee")]
+        for text in [*texts, *(sentences if len(sentences) > 1 else [])]:
+            if text and text not in wanted:
+                wanted[text] = len(wanted)
+    vectors = encoder.encode(list(wanted)) if wanted else np.zeros((0, DIMENSIONS), np.float32)
+
+    def vec(text: str) -> FloatArray | None:
+        return vectors[wanted[text]] if text else None
+
+    encoded = []
+    for case, sentences in zip(cases, split, strict=True):
+        reply_vec = vec(case.reply)
+        if reply_vec is None:
+            reply_vec = np.zeros(DIMENSIONS, dtype=np.float32)
+        rows = [vec(s) for s in sentences] if len(sentences) > 1 else [reply_vec]
+        sentence_vecs = np.stack([r if r is not None else reply_vec for r in rows])
+        encoded.append(
+            EncodedCase(
+                case=case,
+                sentences=sentences if len(sentences) > 1 else [case.reply.strip()],
+                reply_vec=reply_vec,
+                sentence_vecs=sentence_vecs,
+                peer_vec=vec(case.last_text("peer")),
+                previous_vec=vec(case.last_text("trainee")),
+            )
+        )
+    return encoded
+
+
+@dataclass
+class CaseFeatures:
+    dense: FloatArray
+    sparse: SparseRow
+    hits: dict[str, list[IndicatorHit]]
+
+
+class FeatureSpace:
+    """Turns an encoded reply into a dense vector and a sparse n-gram row."""
+
+    def __init__(self, matcher: IndicatorMatcher, vocabulary: NgramVocabulary) -> None:
+        self.matcher = matcher
+        self.vocabulary = vocabulary
+
+    @property
+    def dense_names(self) -> list[str]:
+        names = [f"reply_{i}" for i in range(DIMENSIONS)]
+        names += [f"sentence_max_{i}" for i in range(DIMENSIONS)]
+        names += [f"indicator_{k}_{what}" for k in self.matcher.keys for what in ("level", "count")]
+        return names + list(CONTEXT_NAMES) + list(CUE_NAMES)
+
+    def features(self, encoded: EncodedCase) -> CaseFeatures:
+        reply = encoded.case.reply
+        hits = self.matcher.hits(reply)
+        indicator = [
+            value
+            for key in self.matcher.keys
+            for value in (
+                max((h.level for h in hits[key]), default=0) / 4,
+                min(len(hits[key]), 3) / 3,
+            )
+        ]
+        dense = np.concatenate(
+            [
+                encoded.reply_vec,
+                encoded.sentence_vecs.max(axis=0),
+                np.array(indicator + _context_values(encoded), dtype=np.float32),
+                np.array(cue_values(reply, encoded.sentences, encoded.case.last_text("peer")), np.float32),
+            ]
+        ).astype(np.float32)
+        return CaseFeatures(dense=dense, sparse=self.vocabulary.transform(reply), hits=hits)
+
+
+def _context_values(encoded: EncodedCase) -> list[float]:
+    peer, previous = encoded.peer_vec, encoded.previous_vec
+    sim_peer = float(encoded.reply_vec @ peer) if peer is not None else 0.0
+    max_sentence = float((encoded.sentence_vecs @ peer).max()) if peer is not None else 0.0
+    sim_previous = float(encoded.reply_vec @ previous) if previous is not None else 0.0
+    return [sim_peer, max_sentence, sim_previous, float(previous is not None)]

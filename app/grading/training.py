@@ -1,0 +1,159 @@
+"""Train a rubric's grader from its labelled examples and export it as numpy weights.
+
+Reproducible: fixed fold seed, deterministic solver, no timestamps in the artifact. The same
+function trains any rubric that has examples (or only exemplars) beside its YAML file.
+"""
+
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel
+
+from app.content.loader import load_model
+from app.content.rubrics import Rubric
+from app.grading.classifier import DimensionModel, Float32, GraderModel
+from app.grading.cues import IndicatorMatcher
+from app.grading.embeddings import get_encoder
+from app.grading.examples import LabelledCase, load_labelled
+from app.grading.features import CaseFeatures, FeatureSpace, encode_cases
+from app.grading.fitting import FitParams, binary_f1, cross_validate, fit_binary
+from app.grading.ngrams import NgramVocabulary
+
+
+class DimensionReport(BaseModel):
+    key: str
+    examples: int
+    counts: dict[int, int]
+    levels_modelled: list[int]
+    c: float
+    cv_f1: float | None
+
+
+class TrainReport(BaseModel):
+    rubric_id: str
+    examples: int
+    skipped_lines: int
+    dimensions: list[DimensionReport]
+    model_dir: str
+    size_bytes: int
+    seconds: float
+
+    def describe(self) -> str:
+        lines = [f"rubric {self.rubric_id}: {self.examples} examples ({self.skipped_lines} lines skipped)"]
+        for d in self.dimensions:
+            f1 = "n/a" if d.cv_f1 is None else f"{d.cv_f1:.3f}"
+            counts = " ".join(f"{lvl}:{n}" for lvl, n in sorted(d.counts.items()))
+            lines.append(f"  {d.key:<12} n={d.examples:<5} levels {counts:<32} C={d.c:<6} cv F1 {f1}")
+        lines.append(f"model: {self.model_dir} ({self.size_bytes / 1e6:.2f} MB, {self.seconds:.0f} s)")
+        return "\n".join(lines)
+
+
+@dataclass
+class TrainingSet:
+    rubric: Rubric
+    cases: list[LabelledCase]
+    features: list[CaseFeatures]
+    vocabulary: NgramVocabulary
+    skipped: int
+
+
+def rubric_path(content_dir: Path, rubric_id: str) -> Path:
+    return content_dir / "rubrics" / f"{rubric_id}.yaml"
+
+
+def model_dir_for(content_dir: Path, rubric_id: str) -> Path:
+    return content_dir / "rubrics" / rubric_id / "model"
+
+
+def build_training_set(content_dir: Path, rubric: Rubric, *, max_n: int = 2) -> TrainingSet:
+    cases, skipped = load_labelled(content_dir, rubric)
+    if not cases:
+        raise ValueError(f"rubric {rubric.id} has no labelled examples or exemplars")
+    vocabulary = NgramVocabulary.fit((c.case.reply for c in cases), max_n=max_n)
+    space = FeatureSpace(IndicatorMatcher(rubric), vocabulary)
+    encoded = encode_cases([c.case for c in cases], get_encoder())
+    features = [space.features(e) for e in encoded]
+    return TrainingSet(rubric, cases, features, vocabulary, skipped)
+
+
+def fit_model(data: TrainingSet, params: FitParams) -> tuple[GraderModel, list[DimensionReport]]:
+    dense = np.stack([f.dense for f in data.features]).astype(np.float64)
+    mean = dense.mean(axis=0)
+    scale = np.maximum(dense.std(axis=0), 1e-3) / params.block_weights(dense.shape[1])
+    dense = (dense - mean) / scale
+    sparse = [(f.sparse[0], f.sparse[1] * params.sparse_weight) for f in data.features]
+    groups = [c.case.last_text("peer").strip().lower() or c.case.reply for c in data.cases]
+    models, reports = {}, []
+    for key in data.rubric.keys:
+        rows = [i for i, c in enumerate(data.cases) if key in c.labels]
+        y = np.array([data.cases[i].labels[key] for i in rows])
+        model, report = _fit_dimension(key, dense[rows], [sparse[i] for i in rows], y,
+                                       [groups[i] for i in rows], params, data.vocabulary.size)
+        models[key] = model
+        reports.append(report)
+    grader = GraderModel(
+        rubric_id=data.rubric.id, keys=data.rubric.keys, vocabulary=data.vocabulary,
+        mean=mean.astype(np.float32), scale=scale.astype(np.float32),
+        sparse_weight=params.sparse_weight, dimensions=models,
+        info={"params": params.as_dict(), "dimensions": [r.model_dump() for r in reports]},
+    )
+    return grader, reports
+
+
+def _fit_dimension(
+    key: str, dense: Any, sparse: list[Any], y: Any, groups: list[str], params: FitParams, vocab: int
+) -> tuple[DimensionModel, DimensionReport]:
+    ks = [k for k in range(1, 5) if min((y >= k).sum(), (y < k).sum()) >= params.min_class]
+    focus = 2 if 2 in ks else (ks[0] if ks else None)
+    best_c, cv_f1 = params.cs[0], None
+    if focus is not None:
+        scored = [(cross_validate(dense, sparse, y, groups, focus, c, params, vocab), c) for c in params.cs]
+        scored = [(f1, c) for f1, c in scored if f1 == f1] or [(float("nan"), params.cs[0])]
+        best_f1, best_c = max(scored, key=lambda item: (round(item[0], 3), -item[1]))
+        cv_f1 = None if best_f1 != best_f1 else best_f1
+    weights = [fit_binary(dense, sparse, (y >= k).astype(int), best_c, params, vocab) for k in ks]
+    width = dense.shape[1]
+    model = DimensionModel(
+        key=key,
+        ks=np.array(ks, dtype=np.int64),
+        dense_w=_stack([w[:width] for w, _ in weights], width),
+        sparse_w=_stack([w[width:] for w, _ in weights], vocab),
+        bias=np.array([b for _, b in weights], dtype=np.float32),
+        cuts=np.full(len(ks), params.cut, dtype=np.float32),
+    )
+    counts = {int(level): int(n) for level, n in sorted(Counter(y.tolist()).items())}
+    report = DimensionReport(key=key, examples=len(y), counts=counts, levels_modelled=ks,
+                             c=best_c, cv_f1=cv_f1)
+    return model, report
+
+
+def _stack(rows: list[Any], width: int) -> Float32:
+    if not rows:
+        return np.zeros((0, width), dtype=np.float32)
+    return np.stack(rows).astype(np.float32)
+
+
+def train_rubric(*, content_dir: Path, rubric_id: str, params: FitParams | None = None) -> TrainReport:
+    """Train the grader of `rubrics/<rubric_id>.yaml` and write it to `rubrics/<rubric_id>/model/`."""
+    started = time.perf_counter()
+    rubric = load_model(rubric_path(content_dir, rubric_id), Rubric)
+    data = build_training_set(content_dir, rubric)
+    model, reports = fit_model(data, params or FitParams())
+    folder = model_dir_for(content_dir, rubric_id)
+    model.save(folder)
+    return TrainReport(
+        rubric_id=rubric_id,
+        examples=len(data.cases),
+        skipped_lines=data.skipped,
+        dimensions=reports,
+        model_dir=str(folder),
+        size_bytes=sum(p.stat().st_size for p in folder.iterdir() if p.is_file()),
+        seconds=round(time.perf_counter() - started, 1),
+    )
+
+
+__all__ = ["TrainReport", "train_rubric", "binary_f1", "FitParams"]

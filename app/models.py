@@ -1,0 +1,83 @@
+"""Database tables (SQLModel) and the public shapes the API returns."""
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from sqlalchemy import JSON, Column, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+SessionStatus = Literal["active", "ended"]
+TurnRole = Literal["trainee", "peer"]
+TurnStatus = Literal["pending", "streaming", "complete", "failed"]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_session_id() -> str:
+    return uuid.uuid4().hex
+
+
+class ContentVersion(SQLModel, table=True):
+    """A snapshot of a persona or rubric file as a session used it."""
+
+    __tablename__ = "content_versions"
+    __table_args__ = (UniqueConstraint("kind", "item_id", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)
+    item_id: str = Field(max_length=80, index=True)
+    version: str = Field(max_length=32)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class PracticeSession(SQLModel, table=True):
+    __tablename__ = "practice_sessions"
+
+    id: str = Field(default_factory=new_session_id, primary_key=True, max_length=32)
+    trainee_name: str = Field(default="", max_length=80)
+    persona_id: str = Field(max_length=80, index=True)
+    persona_version: str = Field(max_length=32)
+    rubric_id: str = Field(max_length=80)
+    rubric_version: str = Field(max_length=32)
+    engine: str = Field(max_length=32)
+    status: str = Field(default="active", max_length=16)
+    persona_state: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    ended_at: datetime | None = None
+
+
+class Turn(SQLModel, table=True):
+    __tablename__ = "turns"
+    __table_args__ = (UniqueConstraint("session_id", "position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: str = Field(foreign_key="practice_sessions.id", index=True, max_length=32)
+    position: int = Field(ge=0)
+    role: str = Field(max_length=16)
+    text: str = Field(default="", sa_column=Column(Text, nullable=False))
+    status: str = Field(default="complete", max_length=16)
+    error: str | None = Field(default=None, max_length=500)
+    reading: dict[str, Any] | None = Field(
+        default=None, sa_column=Column(JSON), description="How the peer read the trainee's last reply"
+    )
+    persona_state: dict[str, Any] | None = Field(
+        default=None, sa_column=Column(JSON), description="Peer's hidden state after this peer turn"
+    )
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class GradeRecord(SQLModel, table=True):
+    __tablename__ = "grades"
+
+    id: int | None = Field(default=None, primary_key=True)
+    turn_id: int = Field(foreign_key="turns.id", unique=True)
+    grader: str = Field(max_length=32)
+    scores: dict[str, int] = Field(sa_column=Column(JSON, nullable=False))
+    evidence: dict[str, list[str]] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    coaching: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)

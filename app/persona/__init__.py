@@ -1,0 +1,1 @@
+"""The simulated peer: hidden state and the engines that write its words."""

@@ -1,0 +1,30 @@
+"""Checks on what a trainee sends, before anything else happens to it."""
+
+import unicodedata
+
+# Control characters are dropped, except line breaks and tabs; bidirectional overrides too,
+# so a message cannot reorder how the rest of the page reads.
+_KEPT_CONTROLS = {"\n", "\t"}
+_BIDI_CONTROLS = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+
+
+class MessageRejected(ValueError):
+    """A message that cannot be accepted; the text says why, for the trainee."""
+
+
+def clean_message(text: str, *, max_chars: int) -> str:
+    if "\x00" in text:
+        raise MessageRejected("This message contains binary data (a NUL byte). Please send plain text.")
+    kept = "".join(
+        ch
+        for ch in text.replace("\r\n", "\n")
+        if ch in _KEPT_CONTROLS or (unicodedata.category(ch) != "Cc" and ch not in _BIDI_CONTROLS)
+    ).strip()
+    if not kept:
+        raise MessageRejected("Your message is empty. Write what you would say to the peer.")
+    if len(kept) > max_chars:
+        raise MessageRejected(
+            f"Your message is {len(kept):,} characters long; the limit is {max_chars:,}. "
+            "Peers rarely take in that much at once: try saying it in fewer words."
+        )
+    return kept

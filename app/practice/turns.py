@@ -1,0 +1,175 @@
+"""One trainee turn: save it first, grade it, move the peer's state, then stream the peer's reply."""
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select, update
+
+from app.grading.base import ContextTurn, Grade
+from app.models import GradeRecord, PracticeSession, Turn, utcnow
+from app.persona.base import PersonaState, TurnReading
+from app.persona.moves import classify_move
+from app.persona.state import read_turn
+from app.practice.context import PracticeContext
+from app.practice.messages import clean_message
+from app.practice.sessions import SessionEnded, list_turns
+
+log = logging.getLogger(__name__)
+
+STREAM_WAIT_S = 30.0
+
+
+@dataclass
+class SubmittedTurn:
+    trainee_turn: Turn
+    grade: Grade | None
+    peer_turn: Turn
+
+
+def as_context(turns: list[Turn]) -> list[ContextTurn]:
+    return [
+        ContextTurn(role="trainee" if t.role == "trainee" else "peer", text=t.text)
+        for t in turns
+        if t.status == "complete"
+    ]
+
+
+def _save_trainee_turn(*, db: Session, practice: PracticeSession, text: str, position: int) -> Turn:
+    turn = Turn(session_id=practice.id, position=position, role="trainee", text=text)
+    db.add(turn)
+    db.commit()
+    db.refresh(turn)
+    return turn
+
+
+async def _quick_grade(
+    *, db: Session, ctx: PracticeContext, practice: PracticeSession, turn: Turn, context: list[ContextTurn]
+) -> Grade | None:
+    try:
+        grade = await ctx.grader_for(practice.rubric_id).grade(context=context, reply=turn.text)
+    except Exception:  # the trainee's turn is saved; the session goes on without a grade
+        log.exception("grading failed for turn %s", turn.id)
+        turn.error = "This reply could not be graded; the conversation can go on."
+        db.add(turn)
+        return None
+    db.add(
+        GradeRecord(
+            turn_id=turn.id,  # type: ignore[arg-type]
+            grader=grade.grader,
+            scores=grade.scores,
+            evidence=grade.evidence,
+            coaching=grade.coaching.model_dump(),
+        )
+    )
+    return grade
+
+
+def _read(ctx: PracticeContext, practice: PracticeSession, text: str, grade: Grade | None) -> tuple[PersonaState, TurnReading]:
+    persona = ctx.catalog.persona(practice.persona_id)
+    rubric = ctx.catalog.rubric(practice.rubric_id)
+    scores = grade.scores if grade else {key: 0 for key in rubric.keys}
+    state = PersonaState.model_validate(practice.persona_state)
+    return read_turn(persona=persona, rubric=rubric, state=state, scores=scores, move=classify_move(text))
+
+
+async def submit_turn(*, db: Session, ctx: PracticeContext, practice: PracticeSession, text: str) -> SubmittedTurn:
+    """Save the trainee's words, grade them, and queue the peer's reply (streamed separately)."""
+    if practice.status == "ended":
+        raise SessionEnded("This session has ended; start a new one to keep practising.")
+    text = clean_message(text, max_chars=ctx.settings.max_message_chars)
+    await finish_pending_replies(db=db, ctx=ctx, practice=practice)
+    turns = list_turns(db=db, session_id=practice.id)
+    trainee_turn = _save_trainee_turn(db=db, practice=practice, text=text, position=len(turns))
+    grade = await _quick_grade(db=db, ctx=ctx, practice=practice, turn=trainee_turn, context=as_context(turns))
+    state, reading = _read(ctx, practice, text, grade)
+    practice.persona_state = state.model_dump()
+    peer_turn = Turn(
+        session_id=practice.id, position=len(turns) + 1, role="peer", status="pending", reading=reading.model_dump()
+    )
+    db.add_all([practice, peer_turn])
+    db.commit()
+    db.refresh(trainee_turn)
+    db.refresh(peer_turn)
+    return SubmittedTurn(trainee_turn=trainee_turn, grade=grade, peer_turn=peer_turn)
+
+
+def _claim(*, db: Session, turn: Turn) -> bool:
+    """Mark a pending reply as being streamed; only one request wins, whichever worker it is on."""
+    result = db.exec(  # type: ignore[call-overload]
+        update(Turn)
+        .where(col(Turn.id) == turn.id, col(Turn.status) == "pending")
+        .values(status="streaming", updated_at=utcnow())
+    )
+    db.commit()
+    db.refresh(turn)
+    return bool(result.rowcount)
+
+
+async def _await_other_stream(*, db: Session, turn: Turn) -> None:
+    waited = 0.0
+    while turn.status == "streaming" and waited < STREAM_WAIT_S:
+        await asyncio.sleep(0.2)
+        waited += 0.2
+        db.refresh(turn)
+    if turn.status == "streaming":  # its worker went away: let this request write the reply
+        turn.status = "pending"
+        db.add(turn)
+        db.commit()
+
+
+async def stream_peer_reply(
+    *, db: Session, ctx: PracticeContext, practice: PracticeSession, peer_turn: Turn
+) -> AsyncIterator[str]:
+    """Yield the peer's reply piece by piece, and save it whole at the end."""
+    if not _claim(db=db, turn=peer_turn):
+        await _await_other_stream(db=db, turn=peer_turn)
+        if peer_turn.status != "pending" or not _claim(db=db, turn=peer_turn):
+            if peer_turn.text:
+                yield peer_turn.text
+            return
+    persona = ctx.catalog.persona(practice.persona_id)
+    state = PersonaState.model_validate(practice.persona_state)
+    reading = TurnReading.model_validate(peer_turn.reading)
+    history = as_context(list_turns(db=db, session_id=practice.id))
+    pieces: list[str] = []
+    try:
+        async for piece in ctx.engine.stream_reply(persona=persona, state=state, reading=reading, history=history):
+            pieces.append(piece)
+            yield piece
+    except Exception:
+        log.exception("peer reply failed for turn %s", peer_turn.id)
+        _save_peer_reply(db=db, practice=practice, turn=peer_turn, text="".join(pieces), state=state, failed=True)
+        raise
+    _save_peer_reply(db=db, practice=practice, turn=peer_turn, text="".join(pieces), state=state, failed=False)
+
+
+def _save_peer_reply(
+    *, db: Session, practice: PracticeSession, turn: Turn, text: str, state: PersonaState, failed: bool
+) -> None:
+    turn.text = text.strip()
+    turn.status = "failed" if failed else "complete"
+    turn.error = "The peer's reply was cut off. You can carry on with your next message." if failed else None
+    turn.persona_state = state.model_dump()
+    turn.updated_at = utcnow()
+    practice.persona_state = state.model_dump()
+    db.add_all([turn, practice])
+    db.commit()
+
+
+async def collect_peer_reply(*, db: Session, ctx: PracticeContext, practice: PracticeSession, peer_turn: Turn) -> Turn:
+    async for _ in stream_peer_reply(db=db, ctx=ctx, practice=practice, peer_turn=peer_turn):
+        pass
+    db.refresh(peer_turn)
+    return peer_turn
+
+
+async def finish_pending_replies(*, db: Session, ctx: PracticeContext, practice: PracticeSession) -> None:
+    """Write any peer reply that nobody streamed (a page closed mid-reply, a plain form POST)."""
+    query = select(Turn).where(Turn.session_id == practice.id, col(Turn.status).in_(["pending", "streaming"]))
+    for turn in db.exec(query).all():
+        try:
+            await collect_peer_reply(db=db, ctx=ctx, practice=practice, peer_turn=turn)
+        except Exception:
+            log.exception("could not finish peer turn %s", turn.id)

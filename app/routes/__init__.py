@@ -1,0 +1,1 @@
+"""HTTP routes: web pages and the JSON API. Thin: parse, call the domain, render."""
