@@ -21,18 +21,12 @@ class Settings(BaseSettings):
         default=PROJECT_ROOT,
         description="Folder holding personas/, rubrics/ and prompts/.",
     )
-    default_rubric: str = Field(
-        default="crss-core", description="Rubric a scenario uses when none is chosen."
-    )
-    engine: Literal["offline"] = Field(
-        default="offline", description="Persona engine: offline (scripted, reactive)."
-    )
+    default_rubric: str = Field(default="crss-core", description="Rubric a scenario uses when none is chosen.")
+    engine: Literal["offline"] = Field(default="offline", description="Persona engine: offline (scripted, reactive).")
     grader: Literal["offline"] = Field(
         default="offline", description="Grader: offline (embedding classifier + indicators)."
     )
-    max_message_chars: int = Field(
-        default=2000, ge=1, description="Longest trainee message accepted, in characters."
-    )
+    max_message_chars: int = Field(default=2000, ge=1, description="Longest trainee message accepted, in characters.")
     stream_delay_ms: int = Field(
         default=15,
         ge=0,

@@ -39,7 +39,11 @@ def test_validate_fails_on_a_broken_persona(tmp_path: Path) -> None:
 
 def test_grade_writes_one_line_per_input_in_order(tmp_path: Path) -> None:
     lines = [
-        {"id": "a", "context": [{"role": "peer", "text": "I drank again last night."}], "reply": "You have to stop. Now."},
+        {
+            "id": "a",
+            "context": [{"role": "peer", "text": "I drank again last night."}],
+            "reply": "You have to stop. Now.",
+        },
         "not json at all",
         {"id": 7, "context": [], "reply": ""},
         {"id": "b", "context": [{"role": "peer", "text": "I feel so alone."}], "reply": "That sounds really lonely."},

@@ -4,13 +4,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Generic, TypeVar
 
-from pydantic import BaseModel
-
 from app.content.loader import ContentError, content_hash, load_model
 from app.content.personas import Persona
-from app.content.rubrics import Rubric
+from app.content.rubrics import ContentFile, Rubric
 
-ItemT = TypeVar("ItemT", bound=BaseModel)
+ItemT = TypeVar("ItemT", bound=ContentFile)
 
 
 @dataclass(frozen=True)
@@ -41,7 +39,7 @@ def _load_folder(folder: Path, model: type[ItemT], errors: list[ContentError]) -
         except ContentError as exc:
             errors.append(exc)
             continue
-        item_id = getattr(item, "id")
+        item_id = item.id
         if item_id != path.stem:
             errors.append(ContentError(path, [f"field 'id' is '{item_id}' but must match the file name '{path.stem}'"]))
             continue

@@ -4,7 +4,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from app.content.rubrics import StrictModel
+from app.content.rubrics import ContentFile, StrictModel
 
 Mood = Literal["guarded", "warming", "open"]
 Move = Literal["question", "reflection", "statement"]
@@ -61,8 +61,7 @@ class Outcome(StrictModel):
     lines: list[str] = Field(min_length=1)
 
 
-class Persona(StrictModel):
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+class Persona(ContentFile):
     name: str
     age: int = Field(ge=14, le=100)
     pronouns: str

@@ -12,6 +12,12 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class ContentFile(StrictModel):
+    """A persona or rubric: one file, whose name is its id."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+
+
 class Indicator(StrictModel):
     """A phrase (a case-insensitive regular expression) that is evidence for a level."""
 
@@ -59,8 +65,7 @@ class Dimension(StrictModel):
         return value
 
 
-class Rubric(StrictModel):
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+class Rubric(ContentFile):
     name: str
     description: str
     dimensions: list[Dimension] = Field(min_length=1)

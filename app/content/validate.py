@@ -3,12 +3,15 @@
 from pathlib import Path
 from typing import TextIO
 
-from app.content.catalog import load_catalog
+from app.content.catalog import Entry, load_catalog
+from app.content.personas import Persona
+from app.content.rubrics import Rubric
 
 
 def report_content(content_dir: Path, *, out: TextIO) -> int:
     catalog = load_catalog(content_dir)
-    for entry in [*catalog.rubrics.values(), *catalog.personas.values()]:
+    entries: list[Entry[Rubric] | Entry[Persona]] = [*catalog.rubrics.values(), *catalog.personas.values()]
+    for entry in entries:
         out.write(f"ok      {entry.path.relative_to(content_dir)} (version {entry.version})\n")
     for error in catalog.errors:
         out.write(f"INVALID {error.path.relative_to(content_dir)}\n")

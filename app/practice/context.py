@@ -21,9 +21,7 @@ class PracticeContext:
 
     def grader_for(self, rubric_id: str) -> Grader:
         entry = self.catalog.rubrics[rubric_id]
-        return load_offline_grader(
-            content_dir=self.settings.content_dir, rubric=entry.item, version=entry.version
-        )
+        return load_offline_grader(content_dir=self.settings.content_dir, rubric=entry.item, version=entry.version)
 
 
 def build_context(settings: Settings) -> PracticeContext:

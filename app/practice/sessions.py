@@ -58,9 +58,7 @@ def start_session(
     _record_version(db=db, kind="persona", item_id=persona_id, entry=persona_entry)
     _record_version(db=db, kind="rubric", item_id=rubric_id, entry=rubric_entry)
     db.add(practice)
-    db.add(
-        Turn(session_id=practice.id, position=0, role="peer", text=opening, persona_state=state.model_dump())
-    )
+    db.add(Turn(session_id=practice.id, position=0, role="peer", text=opening, persona_state=state.model_dump()))
     db.commit()
     db.refresh(practice)
     return practice

@@ -40,9 +40,7 @@ def graded_turns(*, db: Session, turns: list[Turn]) -> list[GradedTurn]:
 
 def moment_score(rubric: Rubric, scores: dict[str, int]) -> float:
     """Higher is better: skill levels count up, risk levels count down."""
-    return float(
-        sum(scores.get(d.key, 0) * (1 if d.kind == "skill" else -1) for d in rubric.dimensions)
-    )
+    return float(sum(scores.get(d.key, 0) * (1 if d.kind == "skill" else -1) for d in rubric.dimensions))
 
 
 def _focus_dimension(rubric: Rubric, averages: dict[str, float]) -> str:
@@ -63,9 +61,7 @@ def summarise(*, rubric: Rubric, graded: list[GradedTurn]) -> SessionSummary:
     ]
     if not moments:
         return SessionSummary(graded_count=0)
-    averages = {
-        d.key: round(sum(m.scores.get(d.key, 0) for m in moments) / len(moments), 2) for d in rubric.dimensions
-    }
+    averages = {d.key: round(sum(m.scores.get(d.key, 0) for m in moments) / len(moments), 2) for d in rubric.dimensions}
     focus = _focus_dimension(rubric, averages)
     return SessionSummary(
         graded_count=len(moments),

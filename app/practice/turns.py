@@ -66,10 +66,12 @@ async def _quick_grade(
     return grade
 
 
-def _read(ctx: PracticeContext, practice: PracticeSession, text: str, grade: Grade | None) -> tuple[PersonaState, TurnReading]:
+def _read(
+    ctx: PracticeContext, practice: PracticeSession, text: str, grade: Grade | None
+) -> tuple[PersonaState, TurnReading]:
     persona = ctx.catalog.persona(practice.persona_id)
     rubric = ctx.catalog.rubric(practice.rubric_id)
-    scores = grade.scores if grade else {key: 0 for key in rubric.keys}
+    scores = grade.scores if grade else dict.fromkeys(rubric.keys, 0)
     state = PersonaState.model_validate(practice.persona_state)
     return read_turn(persona=persona, rubric=rubric, state=state, scores=scores, move=classify_move(text))
 

@@ -49,12 +49,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("practice_sessions", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_practice_sessions_created_at"), ["created_at"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_practice_sessions_persona_id"), ["persona_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_practice_sessions_created_at"), ["created_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_practice_sessions_persona_id"), ["persona_id"], unique=False)
 
     op.create_table(
         "turns",

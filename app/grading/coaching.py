@@ -1,0 +1,184 @@
+"""Coaching for a graded reply, composed from the rubric's own words.
+
+Principles, reasons, anchors, tips and exemplars all come from the rubric file; the connective
+wording lives in `prompts/coaching/offline.jinja`. Python only chooses: which tip fits the flagged
+words, which exemplar fits this peer's moment, and which of the trainee's sentences to keep.
+"""
+
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import numpy as np
+
+from app.config import PROJECT_ROOT
+from app.content.rubrics import Dimension, Exemplar, Rubric
+from app.grading.base import Coaching, CoachingPoint
+from app.grading.cues import REFLECTION, split_sentences
+from app.grading.embeddings import FloatArray, SentenceEncoder
+from app.grading.scoring import ReplyAnalysis
+
+TEMPLATE_NAME = "offline.jinja"
+PEER_WORDS = 25
+KEEP_AT_MOST = 2
+REPEAT_SIMILARITY = 0.6
+
+
+def template_path(content_dir: Path | None = None) -> Path:
+    """The coaching template of a content folder, or the one shipped with the app."""
+    for root in ([content_dir] if content_dir else []) + [PROJECT_ROOT]:
+        path = root / "prompts" / "coaching" / TEMPLATE_NAME
+        if path.is_file():
+            return path
+    raise FileNotFoundError(f"prompts/coaching/{TEMPLATE_NAME} not found")
+
+
+def _text(value: object) -> str:
+    return " ".join(str(value).split())
+
+
+def peer_words(text: str, limit: int = PEER_WORDS) -> str:
+    words = text.split()
+    return " ".join(words[:limit]) + ("…" if len(words) > limit else "")
+
+
+class CoachComposer:
+    def __init__(self, rubric: Rubric, encoder: SentenceEncoder, template: Path) -> None:
+        self.rubric = rubric
+        self.encoder = encoder
+        env = jinja2.Environment(  # plain text: escaped where it is shown
+            loader=jinja2.FileSystemLoader(template.parent),
+            autoescape=False,
+            undefined=jinja2.StrictUndefined,
+        )
+        self.macros: Any = env.get_template(template.name).module
+        self._vectors: dict[str, FloatArray] = {}
+        self._lock = threading.Lock()
+
+    def vectors(self, texts: Sequence[str]) -> FloatArray:
+        """Embeddings of rubric texts (exemplars, tips), encoded once and kept."""
+        with self._lock:
+            missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+            if missing:
+                self._vectors.update(zip(missing, self.encoder.encode(missing), strict=True))
+            return np.stack([self._vectors[t] for t in texts])
+
+    def compose(self, analysis: ReplyAnalysis) -> Coaching:
+        risks = [d for d in self.rubric.dimensions if d.kind == "risk"]
+        skills = [d for d in self.rubric.dimensions if d.kind == "skill"]
+        flagged = [d for d in risks if analysis.scores[d.key] >= 2]
+        points = [self._risk_point(d, analysis) for d in flagged]
+        low_skills = [d for d in skills if analysis.scores[d.key] < 2]
+        if not flagged:
+            points += [self._skill_point(d, analysis) for d in low_skills]
+        worked = self._worked(analysis, risks, skills)
+        if flagged:
+            strong = any(analysis.scores[d.key] >= 2 for d in skills)
+            strength = self.macros.strength_reflection() if strong else ""
+            summary = self.macros.summary_flagged([d.name.lower() for d in flagged], _text(strength))
+        else:
+            summary = self.macros.summary_clear([d.name.lower() for d in low_skills])
+        return Coaching(worked=worked, points=points, summary=_text(summary))
+
+    def _worked(self, analysis: ReplyAnalysis, risks: list[Dimension], skills: list[Dimension]) -> list[str]:
+        worked: list[str] = []
+        for dim in skills:
+            level, evidence = analysis.scores[dim.key], analysis.evidence.get(dim.key, [])
+            sentence = evidence[0] if evidence else analysis.sentences[analysis.top_sentence(dim.key)]
+            if level >= 2:
+                worked.append(self.macros.worked_skill(dim.name, sentence))
+            elif level == 1:
+                worked.append(self.macros.worked_some_skill(dim.name, sentence))
+        if any("?" in s and _clean(score.levels, risks) for s, score in _pairs(analysis)):
+            worked.append(self.macros.worked_question())
+        avoided = [d.name.lower() for d in risks if analysis.scores[d.key] == 0]
+        if avoided:
+            worked.append(self.macros.worked_avoided(avoided))
+        return [_text(w) for w in worked] or [_text(self.macros.worked_fallback())]
+
+    def _risk_point(self, dim: Dimension, analysis: ReplyAnalysis) -> CoachingPoint:
+        level, evidence = analysis.scores[dim.key], analysis.evidence.get(dim.key, [])
+        focus = analysis.sentences[analysis.top_sentence(dim.key)]
+        tip = self._closest(dim.coaching_tips, analysis.encoded.sentence_vecs[analysis.top_sentence(dim.key)])
+        change = self.macros.what_to_change(dim.name, level, evidence or [focus], dim.anchors[level], tip)
+        return CoachingPoint(
+            dimension=dim.key, name=dim.name, level=level, evidence=evidence or [focus],
+            what_to_change=_text(change), principle=dim.principle,
+            why_now=self._why_now(dim, analysis), better_reply=self._better_reply(dim, analysis),
+        )
+
+    def _skill_point(self, dim: Dimension, analysis: ReplyAnalysis) -> CoachingPoint:
+        level = analysis.scores[dim.key]
+        tip = self._closest(dim.coaching_tips, analysis.encoded.reply_vec)
+        reflection = self._reflection(dim, analysis)
+        better = analysis.encoded.case.reply.strip()
+        if reflection and not self._repeats(reflection, analysis.encoded.sentence_vecs):
+            better = f"{reflection} {better}"
+        return CoachingPoint(
+            dimension=dim.key, name=dim.name, level=level,
+            evidence=analysis.evidence.get(dim.key, []),
+            what_to_change=_text(self.macros.what_to_add(dim.name, level, dim.anchors[level], tip)),
+            principle=dim.principle, why_now=self._why_now(dim, analysis), better_reply=better,
+        )
+
+    def _why_now(self, dim: Dimension, analysis: ReplyAnalysis) -> str:
+        words = peer_words(analysis.encoded.case.last_text("peer"))
+        return _text(self.macros.why_now(dim.why_it_matters, words))
+
+    def _better_reply(self, dim: Dimension, analysis: ReplyAnalysis) -> str:
+        """A level-0 exemplar that fits this moment, after the trainee's own good sentences."""
+        risks = [d for d in self.rubric.dimensions if d.kind == "risk"]
+        skills = [d for d in self.rubric.dimensions if d.kind == "skill"]
+        kept = [
+            i for i, score in enumerate(analysis.sentence_scores)
+            if _clean(score.levels, risks, strict=True) and any(score.levels[d.key] >= 1 for d in skills)
+        ][:KEEP_AT_MOST] if len(analysis.sentences) > 1 else []
+        kept_text = [analysis.sentences[i] for i in kept]
+        pool = [ex for ex in dim.exemplars if ex.level == 0] or [
+            ex for d in risks for ex in d.exemplars if ex.level == 0
+        ]
+        if not pool:
+            return " ".join([*kept_text, self._closest(dim.coaching_tips, analysis.encoded.reply_vec)])
+        chosen = split_sentences(self._best_exemplar(pool, analysis).reply)
+        if kept:
+            kept_vecs = analysis.encoded.sentence_vecs[kept]
+            rest = [s for s in chosen if not REFLECTION.search(s) and not self._repeats(s, kept_vecs)]
+            chosen = rest or chosen[-1:]
+        return " ".join([*kept_text, *chosen])
+
+    def _reflection(self, dim: Dimension, analysis: ReplyAnalysis) -> str:
+        """The reflective opening of the best-fitting high-level exemplar of a skill."""
+        top = max((ex.level for ex in dim.exemplars), default=0)
+        pool = [ex for ex in dim.exemplars if ex.level >= max(2, top - 1)]
+        if not pool:
+            return ""
+        sentences = split_sentences(self._best_exemplar(pool, analysis).reply)
+        reflective = [s for s in sentences if REFLECTION.search(s) and "?" not in s]
+        return " ".join(reflective[:1] or sentences[:1])
+
+    def _best_exemplar(self, pool: list[Exemplar], analysis: ReplyAnalysis) -> Exemplar:
+        enc = analysis.encoded
+        score = self.vectors([ex.reply for ex in pool]) @ enc.reply_vec
+        if enc.peer_vec is not None:
+            score = score + self.vectors([ex.peer for ex in pool]) @ enc.peer_vec
+        return pool[int(np.argmax(score))]
+
+    def _closest(self, texts: list[str], vec: FloatArray) -> str:
+        if len(texts) == 1:
+            return texts[0]
+        return texts[int(np.argmax(self.vectors(texts) @ vec))]
+
+    def _repeats(self, sentence: str, others: FloatArray) -> bool:
+        """Whether a rubric sentence says much the same as one of the trainee's sentences."""
+        return bool((others @ self.vectors([sentence])[0]).max() >= REPEAT_SIMILARITY)
+
+
+def _pairs(analysis: ReplyAnalysis) -> list[tuple[str, Any]]:
+    return list(zip(analysis.sentences, analysis.sentence_scores, strict=True))
+
+
+def _clean(levels: dict[str, int], risks: list[Dimension], *, strict: bool = False) -> bool:
+    limit = 1 if strict else 2
+    return all(levels[d.key] < limit for d in risks)

@@ -1,0 +1,131 @@
+"""The offline grader: embeddings + trained numpy classifier + rubric indicators, in milliseconds.
+
+Without a trained model for the rubric it falls back to indicator phrases and the nearest
+exemplars, and says so: its grades carry the grader name "offline-indicators".
+"""
+
+import asyncio
+import logging
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from app.content.rubrics import Rubric
+from app.grading.base import ContextTurn, Grade
+from app.grading.classifier import WEIGHTS_FILE, GraderModel, model_exists
+from app.grading.coaching import CoachComposer, template_path
+from app.grading.embeddings import get_encoder
+from app.grading.features import EncodedCase, ReplyCase, encode_cases
+from app.grading.scoring import IndicatorScorer, ModelScorer, ReplyAnalysis, Scorer, UnitScore
+
+log = logging.getLogger(__name__)
+
+GradeItem = ReplyCase | tuple[Sequence[ContextTurn], str]
+
+
+class OfflineGrader:
+    """Grades replies on every dimension of one rubric, with evidence and coaching."""
+
+    name: str
+
+    def __init__(self, rubric: Rubric, model_dir: Path, *, content_dir: Path | None = None) -> None:
+        self.rubric = rubric
+        self.encoder = get_encoder()
+        model = _load_model(model_dir, rubric)
+        self.scorer: Scorer = ModelScorer(rubric, model) if model else IndicatorScorer(rubric, self.encoder)
+        self.name = self.scorer.name
+        root = content_dir if content_dir is not None else model_dir.parent.parent.parent
+        self.coach = CoachComposer(rubric, self.encoder, template_path(root))
+
+    async def grade(self, *, context: Sequence[ContextTurn], reply: str) -> Grade:
+        return await asyncio.to_thread(self.grade_now, context=context, reply=reply)
+
+    def grade_now(self, *, context: Sequence[ContextTurn], reply: str) -> Grade:
+        return self.grade_many([ReplyCase(context=list(context), reply=reply)])[0]
+
+    def grade_many(self, items: Sequence[GradeItem]) -> list[Grade]:
+        """Grade several replies with one batched encoding pass; results in input order."""
+        analyses = self.analyse([_as_case(item) for item in items])
+        return [
+            Grade(
+                scores=dict(a.scores),
+                evidence=a.evidence,
+                coaching=self.coach.compose(a),
+                grader=self.name,
+            )
+            for a in analyses
+        ]
+
+    def analyse(self, cases: Sequence[ReplyCase]) -> list[ReplyAnalysis]:
+        """Scores for each whole reply and each of its sentences, plus evidence."""
+        encoded = encode_cases(cases, self.encoder)
+        units: list[EncodedCase] = []
+        spans: list[tuple[int, int]] = []
+        for enc in encoded:
+            start = len(units)
+            units.append(enc)
+            if len(enc.sentences) > 1:
+                units.extend(enc.sentence_case(i) for i in range(len(enc.sentences)))
+            spans.append((start, len(units)))
+        scores = self.scorer.score(units)
+        analyses = []
+        for enc, (start, end) in zip(encoded, spans, strict=True):
+            whole = scores[start]
+            per_sentence = scores[start + 1 : end] if end - start > 1 else [whole]
+            analysis = ReplyAnalysis(enc, whole, per_sentence, {})
+            analysis.evidence = self._evidence(analysis)
+            analyses.append(analysis)
+        return analyses
+
+    def _evidence(self, analysis: ReplyAnalysis) -> dict[str, list[str]]:
+        """The trainee's words behind each dimension that is present (level 1 or more)."""
+        evidence: dict[str, list[str]] = {}
+        for dim in self.rubric.dimensions:
+            if analysis.scores[dim.key] < 1:
+                continue
+            top = analysis.sentences[analysis.top_sentence(dim.key)]
+            words = _hit_words(analysis.whole, dim.key) if dim.kind == "risk" else []
+            if not any(w.lower() in top.lower() for w in words):
+                words.append(top)
+            evidence[dim.key] = words
+        return evidence
+
+
+def _hit_words(score: UnitScore, key: str) -> list[str]:
+    return list(dict.fromkeys(h.text for h in sorted(score.hits.get(key, []), key=lambda h: h.start)))
+
+
+def _as_case(item: GradeItem) -> ReplyCase:
+    if isinstance(item, ReplyCase):
+        return item
+    context, reply = item
+    return ReplyCase(context=list(context), reply=reply)
+
+
+def _load_model(model_dir: Path, rubric: Rubric) -> GraderModel | None:
+    if not model_exists(model_dir):
+        log.warning("no trained grader model in %s: using indicators and exemplars", model_dir)
+        return None
+    model = GraderModel.load(model_dir)
+    if model.rubric_id != rubric.id or model.keys != rubric.keys:
+        log.warning("grader model in %s does not match rubric %s: retrain it", model_dir, rubric.id)
+        return None
+    return model
+
+
+_graders: dict[tuple[str, str, str], OfflineGrader] = {}
+_graders_lock = threading.Lock()
+
+
+def load_offline_grader(*, content_dir: Path, rubric: Rubric, version: str) -> OfflineGrader:
+    """The offline grader for a rubric version (and trained model), built once per process."""
+    model_dir = content_dir / "rubrics" / rubric.id / "model"
+    weights = model_dir / WEIGHTS_FILE
+    stamp = str(weights.stat().st_mtime_ns) if weights.is_file() else "untrained"
+    key = (str(content_dir), rubric.id, f"{version}:{stamp}")
+    with _graders_lock:
+        grader = _graders.get(key)
+        if grader is None:
+            grader = OfflineGrader(rubric, model_dir, content_dir=content_dir)
+            _graders[key] = grader
+        return grader

@@ -1,0 +1,150 @@
+"""Grader benchmark: accuracy per dimension, latency and peak memory on a labelled JSONL file.
+
+    python bench/grader.py [FILE.jsonl] [--rubric crss-core] [--grader offline]
+
+Positive = gold level >= 2, negative = gold 0 (gold 1 left out); predicted positive = level >= 2.
+Spearman is over all levels; Cohen's kappa compares levels capped at 2 (the 0-2 gold scale).
+"""
+
+import argparse
+import json
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from app.content.loader import content_hash, load_model  # noqa: E402
+from app.content.rubrics import Rubric  # noqa: E402
+from app.grading.base import ContextTurn  # noqa: E402
+from app.grading.examples import load_labelled  # noqa: E402
+from app.grading.features import ReplyCase  # noqa: E402
+from app.grading.offline import OfflineGrader, load_offline_grader  # noqa: E402
+
+DEFAULT_FILE = ROOT.parent / "shared" / "data" / "crss_examples.jsonl"
+BATCH = 16
+
+
+def precision_recall_f1(gold: np.ndarray, pred: np.ndarray) -> tuple[float, float, float]:
+    keep = gold != 1
+    g, p = gold[keep] >= 2, pred[keep] >= 2
+    tp = float((g & p).sum())
+    precision = tp / p.sum() if p.sum() else 1.0
+    recall = tp / g.sum() if g.sum() else 1.0
+    f1 = 2 * tp / (g.sum() + p.sum()) if (g.sum() + p.sum()) else 1.0
+    return float(precision), float(recall), float(f1)
+
+
+def ranks(values: np.ndarray) -> np.ndarray:
+    order = values.argsort(kind="stable")
+    result = np.empty(len(values))
+    sorted_values = values[order]
+    start = 0
+    while start < len(values):
+        end = start
+        while end + 1 < len(values) and sorted_values[end + 1] == sorted_values[start]:
+            end += 1
+        result[order[start : end + 1]] = (start + end) / 2
+        start = end + 1
+    return result
+
+
+def spearman(a: np.ndarray, b: np.ndarray) -> float:
+    ra, rb = ranks(a.astype(float)), ranks(b.astype(float))
+    if ra.std() == 0 or rb.std() == 0:
+        return float("nan")
+    return float(np.corrcoef(ra, rb)[0, 1])
+
+
+def cohen_kappa(a: np.ndarray, b: np.ndarray) -> float:
+    labels = sorted(set(a.tolist()) | set(b.tolist()))
+    observed = float((a == b).mean())
+    expected = sum(float((a == x).mean()) * float((b == x).mean()) for x in labels)
+    return (observed - expected) / (1 - expected) if expected < 1 else 1.0
+
+
+def read_items(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def as_case(item: dict[str, Any]) -> ReplyCase:
+    return ReplyCase(context=[ContextTurn.model_validate(t) for t in item["context"]], reply=item["reply"])
+
+
+def percentile_ms(values: list[float], q: float) -> float:
+    return float(np.percentile(np.array(values) * 1000, q))
+
+
+def time_grader(grader: OfflineGrader, cases: list[ReplyCase]) -> dict[str, float]:
+    grader.grade_many(cases[:BATCH])  # warm up
+    single = []
+    for case in cases:
+        started = time.perf_counter()
+        grader.grade_now(context=case.context, reply=case.reply)
+        single.append(time.perf_counter() - started)
+    batched = []
+    for start in range(0, len(cases), BATCH):
+        chunk = cases[start : start + BATCH]
+        started = time.perf_counter()
+        grader.grade_many(chunk)
+        batched += [(time.perf_counter() - started) / len(chunk)] * len(chunk)
+    return {
+        "single_p50": percentile_ms(single, 50), "single_p95": percentile_ms(single, 95),
+        "batched_p50": percentile_ms(batched, 50), "batched_p95": percentile_ms(batched, 95),
+    }
+
+
+def overlap_with_training(content_dir: Path, rubric: Rubric, items: list[dict[str, Any]]) -> int:
+    training, _ = load_labelled(content_dir, rubric)
+    seen = {c.case.reply.strip().lower() for c in training}
+    return sum(1 for item in items if item["reply"].strip().lower() in seen)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("file", nargs="?", type=Path, default=DEFAULT_FILE)
+    parser.add_argument("--rubric", default="crss-core")
+    parser.add_argument("--grader", choices=["offline"], default="offline")
+    parser.add_argument("--content-dir", type=Path, default=ROOT)
+    args = parser.parse_args()
+
+    rubric_file = args.content_dir / "rubrics" / f"{args.rubric}.yaml"
+    rubric = load_model(rubric_file, Rubric)
+    started = time.perf_counter()
+    grader = load_offline_grader(content_dir=args.content_dir, rubric=rubric, version=content_hash(rubric_file))
+    load_s = time.perf_counter() - started
+    items = read_items(args.file)
+    cases = [as_case(item) for item in items]
+    grades = grader.grade_many(cases)
+    timing = time_grader(grader, cases)
+
+    print(f"file {args.file} ({len(items)} replies), rubric {rubric.id}, grader {grader.name}")
+    print(f"{'dimension':<12} {'n+':>3} {'n-':>3} {'prec':>6} {'recall':>6} {'F1':>6} {'spearman':>8} {'kappa':>6}")
+    f1s = []
+    for key in rubric.keys:
+        gold = np.array([item["labels"][key] for item in items])
+        pred = np.array([g.scores[key] for g in grades])
+        p, r, f1 = precision_recall_f1(gold, pred)
+        f1s.append(f1)
+        rho, kappa = spearman(gold, pred), cohen_kappa(np.minimum(gold, 2), np.minimum(pred, 2))
+        print(f"{key:<12} {(gold >= 2).sum():>3} {(gold == 0).sum():>3} {p:>6.3f} {r:>6.3f} {f1:>6.3f} {rho:>8.3f} {kappa:>6.3f}")
+    print(f"{'mean F1':<12} {statistics.mean(f1s):>31.3f}")
+    print(
+        f"latency ms/reply: one at a time p50 {timing['single_p50']:.1f} p95 {timing['single_p95']:.1f}; "
+        f"batched ({BATCH}) p50 {timing['batched_p50']:.1f} p95 {timing['batched_p95']:.1f}"
+    )
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"grader load {load_s * 1000:.0f} ms; peak resident memory {peak_mb:.0f} MB")
+    overlap = overlap_with_training(args.content_dir, rubric, items)
+    if overlap:
+        print(f"warning: {overlap} of these replies also appear in the training examples")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,153 @@
+"""The chat in real headless Chromium: pick a persona, send two replies by keyboard, watch them stream."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlmodel import SQLModel
+
+from app.config import PROJECT_ROOT
+from app.db import make_engine
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOT = Path("/tmp/chat.png")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the app exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise TimeoutError(f"the app did not answer on {url}")
+
+
+@pytest.fixture
+def base_url(tmp_path: Path) -> Iterator[str]:
+    """The app under uvicorn on a free port, with its own SQLite file."""
+    database_url = f"sqlite:///{tmp_path / 'browser.db'}"
+    engine = make_engine(database_url)
+    SQLModel.metadata.create_all(engine)
+    engine.dispose()
+    port = free_port()
+    env = {
+        **os.environ,
+        "PEER_DATABASE_URL": database_url,
+        "PEER_CONTENT_DIR": str(PROJECT_ROOT),
+        "PEER_STREAM_DELAY_MS": "10",
+        "PEER_LOG_LEVEL": "WARNING",
+    }
+    command = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)]
+    log = (tmp_path / "server.log").open("wb")
+    process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/", process)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (apt-get install chromium)")
+def test_chat_two_turns_streams_replies_and_shows_grades(base_url: str) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    problems: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+        page.on("pageerror", lambda error: problems.append(str(error)))
+        page.set_default_timeout(15_000)
+
+        page.goto(base_url + "/")
+        persona = page.locator(".persona-card").nth(1)
+        persona_name = persona.locator(".persona-name").inner_text().split(",")[0]
+        persona.click()
+        page.get_by_label("Your name").fill("Browser Trainee")
+        page.get_by_role("button", name="Start the conversation").click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text(persona_name)
+
+        composer = page.get_by_label(f"Your reply to {persona_name.split()[0]}")
+        expect(composer).to_be_focused()
+        replies = [
+            "Thanks for coming in. It sounds like a lot is on your mind. What would be most useful to talk about?",
+            "That sounds really hard, and it took courage to say it.\nWhat feels like the next small step for you?",
+        ]
+        for number, text in enumerate(replies, start=1):
+            first_line, _, second_line = text.partition("\n")
+            composer.press_sequentially(first_line)
+            if second_line:
+                composer.press("Shift+Enter")
+                composer.press_sequentially(second_line)
+            expect(composer).to_have_value(text)
+            expect(page.locator("[data-count]")).to_have_text(str(len(text)))
+            composer.press("Enter")
+
+            trainee = page.locator(".turn-trainee").nth(number - 1)
+            expect(trainee.locator(".bubble .text")).to_have_text(text)
+            expect(trainee.locator(".chip")).to_have_count(5)
+            expect(trainee.locator(".coaching")).to_have_attribute("open", "")
+            peer = page.locator(".turn-peer").nth(number)
+            expect(peer.locator(".typing")).to_have_count(0)
+            expect(peer.locator(".bubble .text")).not_to_be_empty()
+            expect(composer).to_have_value("")
+            expect(composer).to_be_focused()
+
+        assert page.locator(".turn-peer").count() == 3
+        expect(page.locator(".turn-trainee").first.locator(".coaching")).not_to_have_attribute("open", "")
+        expect(page.locator("#persona-state [role=meter]")).to_have_count(1)
+        streamed = [page.locator(".turn-peer .bubble .text").nth(i).inner_text() for i in (1, 2)]
+
+        # A blank message is refused next to the form, and the text stays.
+        composer.fill("   ")
+        composer.press("Enter")
+        expect(page.locator("#composer-error")).to_contain_text("empty")
+        page.screenshot(path=str(SCREENSHOT), full_page=True)
+
+        # What streamed is what was saved: a reload shows the same words.
+        page.reload()
+        saved = [page.locator(".turn-peer .bubble .text").nth(i).inner_text() for i in (1, 2)]
+        assert saved == streamed
+        expect(page.locator(".turn-trainee .chip")).to_have_count(10)
+
+        page.get_by_role("button", name="End session and see summary").click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("How your conversation")
+        page.goto(base_url + "/supervisor")
+        page.get_by_role("link", name="Browser Trainee").click()
+        expect(page.locator(".replay-step")).to_have_count(5)
+        browser.close()
+
+    unexpected = [text for text in problems if "status of 422" not in text]
+    assert unexpected == []
