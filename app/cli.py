@@ -1,4 +1,4 @@
-"""`python -m app …`: serve, validate, grade, train."""
+"""`python -m app …`: serve, validate, grade, train, users."""
 
 import argparse
 import sys
@@ -12,9 +12,26 @@ def _serve(args: argparse.Namespace) -> int:
 
     from app.migrations import upgrade_database
 
-    upgrade_database(get_settings().database_url)
+    settings = get_settings()
+    upgrade_database(settings.database_url)
+    if settings.environment == "development" and settings.demo_accounts:
+        _print_demo_accounts()
     uvicorn.run("app.main:app", host=args.host, port=args.port, workers=args.workers)
     return 0
+
+
+def _print_demo_accounts() -> None:
+    from sqlmodel import Session
+
+    from app.auth.demo import ensure_demo_accounts
+    from app.db import get_engine
+
+    with Session(get_engine()) as db:
+        accounts = ensure_demo_accounts(db=db)
+    if accounts:
+        print("Demo accounts (development only), sign in at /login:")
+        for username, password in accounts:
+            print(f"  {username:<11} password: {password}")
 
 
 def _validate(_args: argparse.Namespace) -> int:
@@ -39,6 +56,27 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _users_add(args: argparse.Namespace) -> int:
+    from sqlmodel import Session
+
+    from app.auth.accounts import AccountError, add_to_cohort, create_user, get_or_create_cohort
+    from app.db import get_engine
+    from app.migrations import upgrade_database
+
+    password = sys.stdin.readline().rstrip("\n")
+    upgrade_database(get_settings().database_url)
+    with Session(get_engine()) as db:
+        try:
+            user = create_user(db=db, username=args.name, password=password, role=args.role)
+            if args.cohort:
+                add_to_cohort(db=db, cohort=get_or_create_cohort(db=db, name=args.cohort), user=user)
+        except AccountError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+    print(f"created {args.role} '{args.name}'" + (f" in cohort '{args.cohort}'" if args.cohort else ""))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m app", description="Peer Practice")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -56,6 +94,12 @@ def build_parser() -> argparse.ArgumentParser:
     train = commands.add_parser("train", help="train the offline grader of a rubric from its examples")
     train.add_argument("--rubric", default="crss-core")
     train.set_defaults(run=_train)
+    users = commands.add_parser("users", help="manage accounts").add_subparsers(dest="users_command", required=True)
+    add = users.add_parser("add", help="create a user; the password is read from standard input")
+    add.add_argument("name")
+    add.add_argument("--role", choices=["trainee", "supervisor", "staff"], required=True)
+    add.add_argument("--cohort", default=None, help="put a trainee or supervisor in this cohort (created if new)")
+    add.set_defaults(run=_users_add)
     return parser
 
 

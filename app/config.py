@@ -22,10 +22,38 @@ class Settings(BaseSettings):
         description="Folder holding personas/, rubrics/ and prompts/.",
     )
     default_rubric: str = Field(default="crss-core", description="Rubric a scenario uses when none is chosen.")
-    engine: Literal["offline"] = Field(default="offline", description="Persona engine: offline (scripted, reactive).")
-    grader: Literal["offline"] = Field(
-        default="offline", description="Grader: offline (embedding classifier + indicators)."
+    engine: Literal["offline", "llm"] = Field(
+        default="offline", description="Persona engine: offline (scripted, reactive) or llm (PEER_PERSONA_MODEL)."
     )
+    grader: Literal["offline", "llm"] = Field(
+        default="offline",
+        description="Grader: offline (embedding classifier + indicators) or llm (PEER_JUDGE_MODEL, offline fallback).",
+    )
+    llm_base_url: str = Field(
+        default="http://127.0.0.1:8088/v1",
+        description="OpenAI-compatible endpoint (OpenAI, Azure, Ollama, vLLM, llama.cpp); default: `make llm-local`.",
+    )
+    llm_api_key: str = Field(default="", description="API key for the endpoint; empty for local servers without one.")
+    persona_model: str = Field(default="smollm2", description="Model that writes the peer's words when engine is llm.")
+    judge_model: str = Field(default="smollm2", description="Model that grades replies when grader is llm.")
+    llm_json_format: Literal["json_schema", "json_object"] = Field(
+        default="json_schema",
+        description="How the judge asks for JSON: json_schema (OpenAI) or json_object + schema (llama-cpp-python).",
+    )
+    llm_timeout_s: float = Field(
+        default=30.0, gt=0, description="Seconds to wait for a model's answer (and between streamed pieces)."
+    )
+    llm_retries: int = Field(
+        default=2, ge=0, le=10, description="Retries after a rate limit, server error, timeout or invalid JSON."
+    )
+    llm_retry_backoff_s: float = Field(
+        default=0.5, ge=0, description="First wait before a retry, in seconds; doubles each time, with jitter."
+    )
+    persona_max_tokens: int = Field(default=200, ge=16, description="Longest peer reply the model may write (tokens).")
+    persona_temperature: float = Field(
+        default=0.8, ge=0, le=2, description="Sampling temperature of the persona model (higher varies more)."
+    )
+    judge_max_tokens: int = Field(default=900, ge=64, description="Longest judge answer (JSON grade), in tokens.")
     max_message_chars: int = Field(default=2000, ge=1, description="Longest trainee message accepted, in characters.")
     stream_delay_ms: int = Field(
         default=15,
@@ -40,6 +68,18 @@ class Settings(BaseSettings):
         default="development", description="development or production (production refuses the placeholder secret)."
     )
     log_level: str = Field(default="INFO", description="Python logging level.")
+    session_max_age_s: int = Field(
+        default=12 * 3600, ge=60, description="How long a sign-in lasts, in seconds."
+    )
+    cookie_secure: bool = Field(
+        default=False, description="Mark cookies Secure (set true when the app is served over HTTPS)."
+    )
+    turns_per_minute: int = Field(default=20, ge=1, description="Most trainee messages one user may send a minute.")
+    max_body_bytes: int = Field(default=65536, ge=1024, description="Largest request body accepted, in bytes.")
+    demo_accounts: bool = Field(
+        default=True,
+        description="In development, create demo trainee, supervisor and staff accounts when there are no users.",
+    )
 
 
 @lru_cache

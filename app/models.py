@@ -34,10 +34,45 @@ class ContentVersion(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+Role = Literal["trainee", "supervisor", "staff"]
+ROLES: tuple[str, ...] = ("trainee", "supervisor", "staff")
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=80, unique=True, index=True)
+    display_name: str = Field(default="", max_length=120)
+    role: str = Field(max_length=16)
+    password_hash: str = Field(max_length=255)
+    is_active: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Cohort(SQLModel, table=True):
+    __tablename__ = "cohorts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120, unique=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class CohortMember(SQLModel, table=True):
+    """A trainee in a cohort, or a supervisor of it."""
+
+    __tablename__ = "cohort_members"
+
+    cohort_id: int = Field(foreign_key="cohorts.id", primary_key=True)
+    user_id: int = Field(foreign_key="users.id", primary_key=True)
+    role: str = Field(max_length=16, description="trainee or supervisor")
+
+
 class PracticeSession(SQLModel, table=True):
     __tablename__ = "practice_sessions"
 
     id: str = Field(default_factory=new_session_id, primary_key=True, max_length=32)
+    trainee_id: int | None = Field(default=None, foreign_key="users.id", index=True)
     trainee_name: str = Field(default="", max_length=80)
     persona_id: str = Field(max_length=80, index=True)
     persona_version: str = Field(max_length=32)
@@ -81,3 +116,33 @@ class GradeRecord(SQLModel, table=True):
     evidence: dict[str, list[str]] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     coaching: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class Review(SQLModel, table=True):
+    """A supervisor's override of one dimension's grade, or a comment on a turn."""
+
+    __tablename__ = "reviews"
+
+    id: int | None = Field(default=None, primary_key=True)
+    turn_id: int = Field(foreign_key="turns.id", index=True)
+    author_id: int | None = Field(default=None, foreign_key="users.id")
+    author_name: str = Field(default="", max_length=120)
+    kind: str = Field(max_length=16, description="override or comment")
+    dimension: str | None = Field(default=None, max_length=40)
+    level: int | None = Field(default=None, ge=0, le=4)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who viewed, overrode, exported or deleted what. Kept when the actor is deleted."""
+
+    __tablename__ = "audit_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    actor_id: int | None = Field(default=None, index=True)
+    actor_name: str = Field(default="", max_length=80)
+    action: str = Field(max_length=40, index=True)
+    target: str = Field(max_length=120)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, index=True)

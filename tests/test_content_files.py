@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from app.content.catalog import Catalog, load_catalog
+from app.content.difficulty import DIFFICULTY_FILE
 from app.content.loader import ContentError, load_model
 from app.content.personas import Mood, Move, Persona
 from app.content.rubrics import Rubric
@@ -199,9 +200,12 @@ BROKEN = [
 ]
 
 
+DIFFICULTY = [(str(DIFFICULTY_FILE.parent), DIFFICULTY_FILE.name)]
+
+
 def _content_copy(tmp_path: Path) -> Path:
-    """A content folder with one shipped persona and the core rubric, to break one at a time."""
-    for folder, name in (("personas", "dana-alcohol.yaml"), ("rubrics", "crss-core.yaml")):
+    """A content folder with one shipped persona, the core rubric and the difficulty levels, to break one at a time."""
+    for folder, name in (("personas", "dana-alcohol.yaml"), ("rubrics", "crss-core.yaml"), *DIFFICULTY):
         (tmp_path / folder).mkdir(parents=True, exist_ok=True)
         (tmp_path / folder / name).write_text((ROOT / folder / name).read_text(encoding="utf-8"), encoding="utf-8")
     return tmp_path

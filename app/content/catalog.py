@@ -4,7 +4,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Generic, TypeVar
 
+from app.content.difficulty import DIFFICULTY_FILE, DifficultyLevel, load_levels
 from app.content.loader import ContentError, content_hash, load_model
+from app.content.persona_checks import persona_problems
 from app.content.personas import Persona
 from app.content.rubrics import ContentFile, Rubric
 
@@ -22,10 +24,15 @@ class Entry(Generic[ItemT]):
 class Catalog:
     personas: dict[str, Entry[Persona]] = field(default_factory=dict)
     rubrics: dict[str, Entry[Rubric]] = field(default_factory=dict)
+    difficulty: dict[str, DifficultyLevel] = field(default_factory=dict)
     errors: list[ContentError] = field(default_factory=list)
 
     def persona(self, persona_id: str) -> Persona:
         return self.personas[persona_id].item
+
+    def level(self, persona_id: str) -> DifficultyLevel:
+        """The difficulty level the persona names (checked when the catalog loads)."""
+        return self.difficulty[self.persona(persona_id).difficulty]
 
     def rubric(self, rubric_id: str) -> Rubric:
         return self.rubrics[rubric_id].item
@@ -47,15 +54,13 @@ def _load_folder(folder: Path, model: type[ItemT], errors: list[ContentError]) -
     return entries
 
 
-def _check_persona_reactions(catalog: Catalog) -> None:
-    """Every persona must say how it reacts to every dimension of every rubric."""
-    keys = {key for entry in catalog.rubrics.values() for key in entry.item.keys}
+def _check_personas(catalog: Catalog) -> None:
+    """Cross-check every persona against the rubrics and difficulty levels; drop the ones with problems."""
+    rubrics = [entry.item for entry in catalog.rubrics.values()]
     for persona_id, entry in list(catalog.personas.items()):
-        missing = sorted(keys - set(entry.item.reactions))
-        if missing:
-            catalog.errors.append(
-                ContentError(entry.path, [f"field 'reactions' has no reaction for dimension(s) {missing}"])
-            )
+        problems = persona_problems(entry.item, rubrics=rubrics, levels=catalog.difficulty)
+        if problems:
+            catalog.errors.append(ContentError(entry.path, problems))
             del catalog.personas[persona_id]
 
 
@@ -63,12 +68,17 @@ def load_catalog(content_dir: Path) -> Catalog:
     catalog = Catalog()
     catalog.rubrics = _load_folder(content_dir / "rubrics", Rubric, catalog.errors)
     catalog.personas = _load_folder(content_dir / "personas", Persona, catalog.errors)
-    _check_persona_reactions(catalog)
+    try:
+        catalog.difficulty = load_levels(content_dir).root
+    except ContentError as exc:
+        catalog.errors.append(exc)
+    _check_personas(catalog)
     return catalog
 
 
 def _fingerprint(content_dir: Path) -> tuple[tuple[str, int, int], ...]:
     files = sorted([*content_dir.glob("personas/*.yaml"), *content_dir.glob("rubrics/*.yaml")])
+    files += [content_dir / DIFFICULTY_FILE] if (content_dir / DIFFICULTY_FILE).exists() else []
     return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
 
 

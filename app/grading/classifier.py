@@ -59,14 +59,12 @@ class GraderModel:
     vocabulary: NgramVocabulary
     mean: Float32
     scale: Float32
-    sparse_weight: float
     dimensions: dict[str, DimensionModel]
     info: dict[str, Any] = field(default_factory=dict)
 
     def prepare(self, features: Sequence[CaseFeatures]) -> tuple[Float32, list[tuple[Any, Any]]]:
         dense = (np.stack([f.dense for f in features]) - self.mean) / self.scale
-        sparse = [(f.sparse[0], f.sparse[1] * np.float32(self.sparse_weight)) for f in features]
-        return dense.astype(np.float32), sparse
+        return dense.astype(np.float32), [f.sparse for f in features]
 
     def predict(self, features: Sequence[CaseFeatures]) -> dict[str, tuple[IntArray, Float32]]:
         """Per dimension: levels (n,) and monotone P(level >= k) (n, len(ks))."""
@@ -90,7 +88,6 @@ class GraderModel:
             "format": FORMAT_VERSION,
             "rubric_id": self.rubric_id,
             "keys": self.keys,
-            "sparse_weight": self.sparse_weight,
             "max_n": self.vocabulary.max_n,
             "terms": self.vocabulary.terms,
             "info": self.info,
@@ -122,7 +119,6 @@ class GraderModel:
             vocabulary=vocabulary,
             mean=arrays["mean"],
             scale=arrays["scale"],
-            sparse_weight=float(meta["sparse_weight"]),
             dimensions=dimensions,
             info=meta.get("info", {}),
         )

@@ -14,6 +14,7 @@ import numpy.typing as npt
 
 MAX_TOKENS = 128
 BATCH_SIZE = 32
+PAD_RATIO = 1.3  # start a new batch when a text is this much longer than the batch's first
 DIMENSIONS = 384
 TOKENIZER_SUBPATH = "embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json"
 
@@ -43,27 +44,42 @@ class SentenceEncoder:
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
+        options.enable_cpu_mem_arena = False  # keeps resident memory flat across batch shapes
         self._session = ort.InferenceSession(
             str(onnx_model_path()), sess_options=options, providers=["CPUExecutionProvider"]
         )
         self._input_names = {item.name for item in self._session.get_inputs()}
         self._tokenizer = Tokenizer.from_file(str(tokenizer_path()))
         self._tokenizer.enable_truncation(max_length=MAX_TOKENS)
-        self._tokenizer.enable_padding()
+        self._tokenizer.no_padding()
 
     def encode(self, texts: Sequence[str]) -> FloatArray:
-        """Embeddings of `texts`, one row each, in order (similar lengths are batched together)."""
+        """Embeddings of `texts`, one row each, in order.
+
+        Texts are tokenized first and batched by similar length, so a long reply does not make
+        its short sentences pay for padding up to its length.
+        """
         out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        for start in range(0, len(order), BATCH_SIZE):
-            chunk = order[start : start + BATCH_SIZE]
-            out[chunk] = self._encode_batch([texts[i] or " " for i in chunk])
+        encodings = self._tokenizer.encode_batch([t or " " for t in texts])
+        lengths = [len(e.ids) for e in encodings]
+        order = sorted(range(len(texts)), key=lambda i: lengths[i])
+        batch: list[int] = []
+        for i in order:
+            if batch and (len(batch) == BATCH_SIZE or lengths[i] > PAD_RATIO * lengths[batch[0]] + 4):
+                out[batch] = self._run([encodings[j].ids for j in batch])
+                batch = []
+            batch.append(i)
+        if batch:
+            out[batch] = self._run([encodings[j].ids for j in batch])
         return out
 
-    def _encode_batch(self, texts: list[str]) -> FloatArray:
-        encodings = self._tokenizer.encode_batch(texts)
-        ids = np.array([e.ids for e in encodings], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+    def _run(self, rows: list[list[int]]) -> FloatArray:
+        width = max(len(r) for r in rows)
+        ids = np.zeros((len(rows), width), dtype=np.int64)
+        mask = np.zeros((len(rows), width), dtype=np.int64)
+        for n, row in enumerate(rows):
+            ids[n, : len(row)] = row
+            mask[n, : len(row)] = 1
         feeds = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self._input_names:
             feeds["token_type_ids"] = np.zeros_like(ids)

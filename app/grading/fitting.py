@@ -18,10 +18,11 @@ SparseRows = Sequence[tuple[Any, Any]]
 
 @dataclass(frozen=True)
 class FitParams:
-    cs: tuple[float, ...] = (0.03, 0.1, 0.3)
-    sparse_weight: float = 2.0
+    # (C, weight of the n-gram block) pairs tried per dimension; the best by cross-validation wins
+    grid: tuple[tuple[float, float], ...] = ((0.003, 60.0), (0.01, 40.0), (0.01, 20.0), (0.03, 10.0))
     embedding_weight: float = 1.0
     class_weight: str | None = "balanced"
+    skip_adjacent: bool = True  # fitting P(level >= k), leave out the ambiguous level k - 1
     min_class: int = 4
     folds: int = 5
     seed: int = 0
@@ -51,18 +52,25 @@ def design_matrix(dense: Any, sparse: SparseRows, vocab: int) -> Any:
     return sp.hstack([sp.csr_matrix(dense), ngram], format="csr")
 
 
-def fit_binary(
-    dense: Any, sparse: SparseRows, y: Any, c: float, params: FitParams, vocab: int
+def fit_level(
+    dense: Any, sparse: SparseRows, y: Any, k: int, setting: tuple[float, float], params: FitParams,
+    vocab: int,
 ) -> tuple[npt.NDArray[np.float64], float]:
-    """Weights (dense then sparse columns) and bias of one logistic model."""
+    """Weights (dense columns, then n-gram columns with their block weight folded in) and bias
+    of the logistic model of P(level >= k)."""
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegression
 
+    c, sparse_weight = setting
+    keep = np.flatnonzero(y != k - 1) if params.skip_adjacent and k >= 2 else np.arange(len(y))
+    rows = [(i, v * sparse_weight) for i, v in (sparse[j] for j in keep)]
     model = LogisticRegression(C=c, class_weight=params.class_weight, max_iter=params.max_iter)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        model.fit(design_matrix(dense, sparse, vocab), y)
-    return model.coef_[0].astype(np.float64), float(model.intercept_[0])
+        model.fit(design_matrix(dense[keep], rows, vocab), (y[keep] >= k).astype(int))
+    weights = model.coef_[0].astype(np.float64)
+    weights[dense.shape[1] :] *= sparse_weight
+    return weights, float(model.intercept_[0])
 
 
 def binary_f1(gold: Any, predicted: Any) -> float:
@@ -76,8 +84,8 @@ def binary_f1(gold: Any, predicted: Any) -> float:
 
 
 def cross_validate(
-    dense: Any, sparse: SparseRows, y: Any, groups: list[str], k: int, c: float,
-    params: FitParams, vocab: int,
+    dense: Any, sparse: SparseRows, y: Any, groups: list[str], k: int,
+    setting: tuple[float, float], params: FitParams, vocab: int,
 ) -> float:
     """Out-of-fold F1 of the P(level >= k) model, folds grouped by the peer's turn."""
     from sklearn.model_selection import StratifiedGroupKFold
@@ -89,7 +97,7 @@ def cross_validate(
     folds = StratifiedGroupKFold(n_splits=splits, shuffle=True, random_state=params.seed)
     predicted = np.zeros(len(y), dtype=int)
     for train, test in folds.split(dense, target, groups):
-        w, b = fit_binary(dense[train], [sparse[i] for i in train], target[train], c, params, vocab)
+        w, b = fit_level(dense[train], [sparse[i] for i in train], y[train], k, setting, params, vocab)
         x = design_matrix(dense[test], [sparse[i] for i in test], vocab)
         predicted[test] = np.where(x @ w + b >= np.log(params.cut / (1 - params.cut)), k, 0)
     if k == 2:

@@ -20,7 +20,7 @@ from app.grading.cues import IndicatorMatcher
 from app.grading.embeddings import get_encoder
 from app.grading.examples import LabelledCase, load_labelled
 from app.grading.features import CaseFeatures, FeatureSpace, encode_cases
-from app.grading.fitting import FitParams, binary_f1, cross_validate, fit_binary
+from app.grading.fitting import FitParams, binary_f1, cross_validate, fit_level
 from app.grading.ngrams import NgramVocabulary
 
 
@@ -30,6 +30,7 @@ class DimensionReport(BaseModel):
     counts: dict[int, int]
     levels_modelled: list[int]
     c: float
+    sparse_weight: float
     cv_f1: float | None
 
 
@@ -47,7 +48,7 @@ class TrainReport(BaseModel):
         for d in self.dimensions:
             f1 = "n/a" if d.cv_f1 is None else f"{d.cv_f1:.3f}"
             counts = " ".join(f"{lvl}:{n}" for lvl, n in sorted(d.counts.items()))
-            lines.append(f"  {d.key:<12} n={d.examples:<5} levels {counts:<32} C={d.c:<6} cv F1 {f1}")
+            lines.append(f"  {d.key:<12} n={d.examples:<5} levels {counts:<32} C={d.c:<6} ngram weight {d.sparse_weight:<5g} cv F1 {f1}")
         lines.append(f"model: {self.model_dir} ({self.size_bytes / 1e6:.2f} MB, {self.seconds:.0f} s)")
         return "\n".join(lines)
 
@@ -85,7 +86,7 @@ def fit_model(data: TrainingSet, params: FitParams) -> tuple[GraderModel, list[D
     mean = dense.mean(axis=0)
     scale = np.maximum(dense.std(axis=0), 1e-3) / params.block_weights(dense.shape[1])
     dense = (dense - mean) / scale
-    sparse = [(f.sparse[0], f.sparse[1] * params.sparse_weight) for f in data.features]
+    sparse = [f.sparse for f in data.features]
     groups = [c.case.last_text("peer").strip().lower() or c.case.reply for c in data.cases]
     models, reports = {}, []
     for key in data.rubric.keys:
@@ -98,7 +99,7 @@ def fit_model(data: TrainingSet, params: FitParams) -> tuple[GraderModel, list[D
     grader = GraderModel(
         rubric_id=data.rubric.id, keys=data.rubric.keys, vocabulary=data.vocabulary,
         mean=mean.astype(np.float32), scale=scale.astype(np.float32),
-        sparse_weight=params.sparse_weight, dimensions=models,
+        dimensions=models,
         info={"params": params.as_dict(), "dimensions": [r.model_dump() for r in reports]},
     )
     return grader, reports
@@ -109,13 +110,13 @@ def _fit_dimension(
 ) -> tuple[DimensionModel, DimensionReport]:
     ks = [k for k in range(1, 5) if min((y >= k).sum(), (y < k).sum()) >= params.min_class]
     focus = 2 if 2 in ks else (ks[0] if ks else None)
-    best_c, cv_f1 = params.cs[0], None
+    best, cv_f1 = params.grid[0], None
     if focus is not None:
-        scored = [(cross_validate(dense, sparse, y, groups, focus, c, params, vocab), c) for c in params.cs]
-        scored = [(f1, c) for f1, c in scored if f1 == f1] or [(float("nan"), params.cs[0])]
-        best_f1, best_c = max(scored, key=lambda item: (round(item[0], 3), -item[1]))
-        cv_f1 = None if best_f1 != best_f1 else best_f1
-    weights = [fit_binary(dense, sparse, (y >= k).astype(int), best_c, params, vocab) for k in ks]
+        scored = [(cross_validate(dense, sparse, y, groups, focus, s, params, vocab), s) for s in params.grid]
+        scored = [(f1, s) for f1, s in scored if f1 == f1]
+        if scored:
+            cv_f1, best = max(scored, key=lambda item: round(item[0], 3))
+    weights = [fit_level(dense, sparse, y, k, best, params, vocab) for k in ks]
     width = dense.shape[1]
     model = DimensionModel(
         key=key,
@@ -127,7 +128,7 @@ def _fit_dimension(
     )
     counts = {int(level): int(n) for level, n in sorted(Counter(y.tolist()).items())}
     report = DimensionReport(key=key, examples=len(y), counts=counts, levels_modelled=ks,
-                             c=best_c, cv_f1=cv_f1)
+                             c=best[0], sparse_weight=best[1], cv_f1=cv_f1)
     return model, report
 
 

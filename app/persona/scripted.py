@@ -1,60 +1,33 @@
 """The offline persona engine: the peer's words come from the persona file, chosen by the reading.
 
-Lines never repeat within a session: every line said is remembered as a short hash in
-`PersonaState.used_lines`. When the lines that fit are all used, the engine falls back to lines that
-fit less well (see `reply_tiers`); only when every one of those is used too does it reuse the line
-said least recently.
+Lines never repeat within a session (see `app.persona.lines`). A reply is built from a body line
+(the answer to a boundary test, pushback, feeling heard, talk about change, or a reply to the move),
+then what the peer opens up about, then a boundary test they try, then their own next step.
 """
 
 import asyncio
-import hashlib
-import random
 import re
 from collections.abc import AsyncIterator, Sequence
 from typing import get_args
 
-from app.content.personas import Mood, Move, Persona, Replies
+from app.content.persona_parts import Mood, Move, Replies, StageOfChange
+from app.content.personas import Persona
 from app.grading.base import ContextTurn
 from app.persona.base import PersonaState, TurnReading
+from app.persona.boundary_tests import response_to_answer
+from app.persona.disclosure import STAGES, current_stage
+from app.persona.lines import LinePicker
 
 MOODS: tuple[Mood, ...] = get_args(Mood)
 MOVES: tuple[Move, ...] = get_args(Move)
+TALK_EVERY = 3
+"""On every third calm turn the peer talks about change itself (sustain or change talk)."""
 _WORD = re.compile(r"\s*\S+\s*")
-
-
-def line_hash(line: str) -> str:
-    """How a line said is remembered: the first 12 hex digits of its SHA-1."""
-    return hashlib.sha1(line.strip().encode("utf-8")).hexdigest()[:12]
 
 
 def words(text: str) -> list[str]:
     """The text cut word by word, each word keeping the spaces after it."""
     return _WORD.findall(text)
-
-
-class LinePicker:
-    """Chooses lines the peer has not said yet, reproducibly from a seed, and remembers them."""
-
-    def __init__(self, *, used_lines: list[str], seed: str) -> None:
-        self.used_lines = used_lines
-        self.rng = random.Random(seed)
-
-    def pick(self, tiers: Sequence[Sequence[str]]) -> str:
-        """An unused line from the first tier that has one, else the line said least recently."""
-        said = set(self.used_lines)
-        for tier in tiers:
-            fresh = [line for line in tier if line_hash(line) not in said]
-            if fresh:
-                return self._say(self.rng.choice(fresh))
-        return self._say(self._least_recent([line for tier in tiers for line in tier]))
-
-    def _least_recent(self, lines: list[str]) -> str:
-        last_said = {key: turn for turn, key in enumerate(self.used_lines)}
-        return min(lines, key=lambda line: last_said[line_hash(line)])
-
-    def _say(self, line: str) -> str:
-        self.used_lines.append(line_hash(line))
-        return line.strip()
 
 
 def reply_tiers(replies: Replies, move: Move, mood: Mood) -> list[list[str]]:
@@ -67,18 +40,39 @@ def reply_tiers(replies: Replies, move: Move, mood: Mood) -> list[list[str]]:
     ]
 
 
+def talks_change(stage: StageOfChange, mood: Mood) -> bool:
+    """Change talk once stage and mood together are far enough on; sustain talk before."""
+    return STAGES.index(stage) + MOODS.index(mood) >= 3
+
+
+def talk_lines(persona: Persona, state: PersonaState) -> list[str]:
+    return persona.talk.change if talks_change(current_stage(persona, state), state.mood) else persona.talk.sustain
+
+
+def first_tier(persona: Persona, state: PersonaState, reading: TurnReading) -> list[list[str]]:
+    """What the body of the reply answers first, if anything comes before the move itself."""
+    response = response_to_answer(persona, reading)
+    if response:
+        return [response.lines]
+    if reading.reactions:
+        return [persona.reactions[key].lines for key in reading.reactions]
+    if reading.heard and reading.move != "reflection":
+        return [persona.reactions[key].lines for key in reading.heard if key in persona.reactions]
+    if state.turns % TALK_EVERY == 0 and not reading.revealed_now:
+        return [talk_lines(persona, state)]
+    return []
+
+
 def body_tiers(persona: Persona, state: PersonaState, reading: TurnReading) -> list[list[str]]:
-    """Pushback for the dimensions the peer reacts to, strongest first; else a reply to the move."""
-    pushback = [persona.reactions[key].lines for key in reading.reactions]
-    return [*pushback, *reply_tiers(persona.replies, reading.move, state.mood)]
+    return [*first_tier(persona, state, reading), *reply_tiers(persona.replies, reading.move, state.mood)]
 
 
-def compose_reply(
-    *, persona: Persona, state: PersonaState, reading: TurnReading, picker: LinePicker
-) -> str:
-    """The reply line, then what the peer opens up about, then the peer's own next step."""
+def compose_reply(*, persona: Persona, state: PersonaState, reading: TurnReading, picker: LinePicker) -> str:
+    """The body line, then what the peer opens up about, a test they try, their own next step."""
     parts = [picker.pick(body_tiers(persona, state, reading))]
     parts += [picker.pick([persona.fact(fact_id).reveal]) for fact_id in reading.revealed_now]
+    if reading.test_now:
+        parts.append(picker.pick([persona.test(reading.test_now).ask]))
     if reading.outcome_now:
         parts.append(picker.pick([persona.outcome.lines]))
     return " ".join(parts)

@@ -1,5 +1,6 @@
 """Starting, finding, listing and ending practice sessions."""
 
+from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select
 
 from app.content.catalog import Entry
@@ -36,7 +37,13 @@ def _record_version(*, db: Session, kind: str, item_id: str, entry: Entry[Person
 
 
 def start_session(
-    *, db: Session, ctx: PracticeContext, persona_id: str, rubric_id: str, trainee_name: str = ""
+    *,
+    db: Session,
+    ctx: PracticeContext,
+    persona_id: str,
+    rubric_id: str,
+    trainee_name: str = "",
+    trainee_id: int | None = None,
 ) -> PracticeSession:
     catalog = ctx.catalog
     if persona_id not in catalog.personas:
@@ -44,9 +51,10 @@ def start_session(
     if rubric_id not in catalog.rubrics:
         raise UnknownScenario(f"No rubric called '{rubric_id}'.")
     persona_entry, rubric_entry = catalog.personas[persona_id], catalog.rubrics[rubric_id]
-    state = initial_state(persona_entry.item)
+    state = initial_state(persona_entry.item, catalog.level(persona_id))
     practice = PracticeSession(
         trainee_name=trainee_name.strip()[:80],
+        trainee_id=trainee_id,
         persona_id=persona_id,
         persona_version=persona_entry.version,
         rubric_id=rubric_id,
@@ -76,9 +84,14 @@ def list_turns(*, db: Session, session_id: str) -> list[Turn]:
     return list(db.exec(query).all())
 
 
-def list_sessions(*, db: Session, limit: int = 200) -> list[PracticeSession]:
-    query = select(PracticeSession).order_by(col(PracticeSession.created_at).desc()).limit(limit)
-    return list(db.exec(query).all())
+def list_sessions(
+    *, db: Session, visible: ColumnElement[bool] | None = None, limit: int = 200
+) -> list[PracticeSession]:
+    """Newest first; `visible` narrows the list to what one user may read (see app.auth.access)."""
+    query = select(PracticeSession)
+    if visible is not None:
+        query = query.where(visible)
+    return list(db.exec(query.order_by(col(PracticeSession.created_at).desc()).limit(limit)).all())
 
 
 def end_session(*, db: Session, practice: PracticeSession) -> PracticeSession:

@@ -73,7 +73,9 @@ def _read(
     rubric = ctx.catalog.rubric(practice.rubric_id)
     scores = grade.scores if grade else dict.fromkeys(rubric.keys, 0)
     state = PersonaState.model_validate(practice.persona_state)
-    return read_turn(persona=persona, rubric=rubric, state=state, scores=scores, move=classify_move(text))
+    level = ctx.catalog.level(practice.persona_id)
+    move = classify_move(text)
+    return read_turn(persona=persona, rubric=rubric, level=level, state=state, scores=scores, move=move)
 
 
 async def submit_turn(*, db: Session, ctx: PracticeContext, practice: PracticeSession, text: str) -> SubmittedTurn:

@@ -3,26 +3,31 @@
 from fastapi import APIRouter, HTTPException, status
 from sqlmodel import select
 
+from app.auth.access import visible_sessions_clause
+from app.auth.deps import CurrentUser
 from app.db import SessionDep
 from app.models import GradeRecord, PracticeSession
 from app.practice.context import PracticeDep
+from app.practice.limits import TooManyTurns, check_turn_rate
 from app.practice.messages import MessageRejected
+from app.practice.reviews import reviews_for
 from app.practice.sessions import (
     SessionEnded,
-    SessionNotFound,
     UnknownScenario,
     end_session,
-    find_session,
+    list_sessions,
     list_turns,
     start_session,
 )
 from app.practice.summary import graded_turns
 from app.practice.turns import collect_peer_reply, finish_pending_replies, submit_turn
-from app.routes.presenters import grade_public, session_public, state_public, turn_public
+from app.routes.guards import readable_session, writable_session
+from app.routes.presenters import grade_public, session_list_item, session_public, state_public, turn_public
 from app.routes.schemas import (
     PersonaSummary,
     RubricSummary,
     SessionCreate,
+    SessionListItem,
     SessionPublic,
     TurnCreate,
     TurnResult,
@@ -32,7 +37,7 @@ router = APIRouter(prefix="/api", tags=["api"])
 
 
 @router.get("/personas")
-def personas(ctx: PracticeDep) -> list[PersonaSummary]:
+def personas(ctx: PracticeDep, _user: CurrentUser) -> list[PersonaSummary]:
     return [
         PersonaSummary(**e.item.model_dump(include=set(PersonaSummary.model_fields) - {"version"}), version=e.version)
         for e in ctx.catalog.personas.values()
@@ -40,29 +45,36 @@ def personas(ctx: PracticeDep) -> list[PersonaSummary]:
 
 
 @router.get("/rubrics")
-def rubrics(ctx: PracticeDep) -> list[RubricSummary]:
+def rubrics(ctx: PracticeDep, _user: CurrentUser) -> list[RubricSummary]:
     return [
         RubricSummary.model_validate({**e.item.model_dump(), "version": e.version})
         for e in ctx.catalog.rubrics.values()
     ]
 
 
-def _load(db: SessionDep, session_id: str) -> PracticeSession:
-    try:
-        return find_session(db=db, session_id=session_id)
-    except SessionNotFound as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
-
-
 def _transcript(db: SessionDep, practice: PracticeSession) -> SessionPublic:
-    return session_public(practice, graded_turns(db=db, turns=list_turns(db=db, session_id=practice.id)))
+    turns = list_turns(db=db, session_id=practice.id)
+    reviews = reviews_for(db=db, turn_ids=[t.id for t in turns if t.id is not None])
+    return session_public(practice, graded_turns(db=db, turns=turns), reviews)
+
+
+@router.get("/sessions")
+def sessions(db: SessionDep, user: CurrentUser) -> list[SessionListItem]:
+    """The sessions this user may read: their own, their cohorts' for supervisors, all for staff."""
+    visible = visible_sessions_clause(db=db, user=user)
+    return [session_list_item(p) for p in list_sessions(db=db, visible=visible)]
 
 
 @router.post("/sessions", status_code=status.HTTP_201_CREATED)
-def create_session(body: SessionCreate, db: SessionDep, ctx: PracticeDep) -> SessionPublic:
+def create_session(body: SessionCreate, db: SessionDep, ctx: PracticeDep, user: CurrentUser) -> SessionPublic:
     try:
         practice = start_session(
-            db=db, ctx=ctx, persona_id=body.persona, rubric_id=body.rubric, trainee_name=body.trainee_name
+            db=db,
+            ctx=ctx,
+            persona_id=body.persona,
+            rubric_id=body.rubric,
+            trainee_name=user.display_name,
+            trainee_id=user.id,
         )
     except UnknownScenario as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
@@ -70,21 +82,26 @@ def create_session(body: SessionCreate, db: SessionDep, ctx: PracticeDep) -> Ses
 
 
 @router.get("/sessions/{session_id}")
-async def read_session(session_id: str, db: SessionDep, ctx: PracticeDep) -> SessionPublic:
-    practice = _load(db, session_id)
+async def read_session(session_id: str, db: SessionDep, ctx: PracticeDep, user: CurrentUser) -> SessionPublic:
+    practice = readable_session(db=db, user=user, session_id=session_id)
     await finish_pending_replies(db=db, ctx=ctx, practice=practice)
     return _transcript(db, practice)
 
 
 @router.post("/sessions/{session_id}/turns", status_code=status.HTTP_201_CREATED)
-async def create_turn(session_id: str, body: TurnCreate, db: SessionDep, ctx: PracticeDep) -> TurnResult:
-    practice = _load(db, session_id)
+async def create_turn(
+    session_id: str, body: TurnCreate, db: SessionDep, ctx: PracticeDep, user: CurrentUser
+) -> TurnResult:
+    practice = writable_session(db=db, user=user, session_id=session_id)
     try:
+        check_turn_rate(db=db, user=user, per_minute=ctx.settings.turns_per_minute)
         submitted = await submit_turn(db=db, ctx=ctx, practice=practice, text=body.text)
     except MessageRejected as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
     except SessionEnded as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
+    except TooManyTurns as exc:
+        raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, str(exc)) from exc
     reply = await collect_peer_reply(db=db, ctx=ctx, practice=practice, peer_turn=submitted.peer_turn)
     grade = db.exec(select(GradeRecord).where(GradeRecord.turn_id == submitted.trainee_turn.id)).first()
     return TurnResult(
@@ -96,6 +113,6 @@ async def create_turn(session_id: str, body: TurnCreate, db: SessionDep, ctx: Pr
 
 
 @router.post("/sessions/{session_id}/end")
-def finish_session(session_id: str, db: SessionDep) -> SessionPublic:
-    practice = end_session(db=db, practice=_load(db, session_id))
+def finish_session(session_id: str, db: SessionDep, user: CurrentUser) -> SessionPublic:
+    practice = end_session(db=db, practice=writable_session(db=db, user=user, session_id=session_id))
     return _transcript(db, practice)

@@ -3,9 +3,17 @@
 from typing import Any
 
 from app.grading.base import Coaching
-from app.models import GradeRecord, PracticeSession, Turn
+from app.models import GradeRecord, PracticeSession, Review, Turn
+from app.practice.reviews import effective_scores
 from app.practice.summary import GradedTurn
-from app.routes.schemas import GradePublic, PersonaStatePublic, SessionPublic, TurnPublic
+from app.routes.schemas import (
+    GradePublic,
+    PersonaStatePublic,
+    ReviewPublic,
+    SessionListItem,
+    SessionPublic,
+    TurnPublic,
+)
 
 
 def grade_public(grade: GradeRecord | None) -> GradePublic | None:
@@ -19,7 +27,12 @@ def grade_public(grade: GradeRecord | None) -> GradePublic | None:
     )
 
 
-def turn_public(turn: Turn, grade: GradeRecord | None = None) -> TurnPublic:
+def review_public(review: Review) -> ReviewPublic:
+    return ReviewPublic.model_validate(review, from_attributes=True)
+
+
+def turn_public(turn: Turn, grade: GradeRecord | None = None, reviews: list[Review] | None = None) -> TurnPublic:
+    reviews = reviews or []
     return TurnPublic(
         id=turn.id or 0,
         position=turn.position,
@@ -29,6 +42,8 @@ def turn_public(turn: Turn, grade: GradeRecord | None = None) -> TurnPublic:
         error=turn.error,
         created_at=turn.created_at,
         grade=grade_public(grade),
+        reviews=[review_public(r) for r in reviews],
+        scores=effective_scores(grade, reviews) if grade else None,
     )
 
 
@@ -41,7 +56,23 @@ def state_public(state: dict[str, Any]) -> PersonaStatePublic:
     )
 
 
-def session_public(practice: PracticeSession, graded: list[GradedTurn]) -> SessionPublic:
+def session_list_item(practice: PracticeSession) -> SessionListItem:
+    return SessionListItem(
+        id=practice.id,
+        trainee_id=practice.trainee_id,
+        trainee_name=practice.trainee_name,
+        persona=practice.persona_id,
+        rubric=practice.rubric_id,
+        status=practice.status,
+        created_at=practice.created_at,
+        ended_at=practice.ended_at,
+    )
+
+
+def session_public(
+    practice: PracticeSession, graded: list[GradedTurn], reviews: dict[int, list[Review]] | None = None
+) -> SessionPublic:
+    reviews = reviews or {}
     return SessionPublic(
         id=practice.id,
         persona=practice.persona_id,
@@ -54,5 +85,5 @@ def session_public(practice: PracticeSession, graded: list[GradedTurn]) -> Sessi
         created_at=practice.created_at,
         ended_at=practice.ended_at,
         persona_state=state_public(practice.persona_state),
-        turns=[turn_public(g.turn, g.grade) for g in graded],
+        turns=[turn_public(g.turn, g.grade, reviews.get(g.turn.id or 0)) for g in graded],
     )

@@ -1,7 +1,7 @@
 """Request and response shapes of the JSON API."""
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -37,7 +37,17 @@ class RubricSummary(BaseModel):
 class SessionCreate(BaseModel):
     persona: str = Field(max_length=80)
     rubric: str = Field(default="crss-core", max_length=80)
-    trainee_name: str = Field(default="", max_length=80)
+
+
+class SessionListItem(BaseModel):
+    id: str
+    trainee_id: int | None
+    trainee_name: str
+    persona: str
+    rubric: str
+    status: str
+    created_at: datetime
+    ended_at: datetime | None
 
 
 class TurnCreate(BaseModel):
@@ -51,6 +61,23 @@ class GradePublic(BaseModel):
     coaching: Coaching
 
 
+class ReviewPublic(BaseModel):
+    id: int
+    kind: str
+    dimension: str | None
+    level: int | None
+    text: str
+    author_name: str
+    created_at: datetime
+
+
+class ReviewCreate(BaseModel):
+    kind: Literal["override", "comment"]
+    text: str = Field(max_length=2000, description="The reason for an override, or the comment")
+    dimension: str | None = Field(default=None, max_length=40)
+    level: int | None = Field(default=None, ge=0, le=4)
+
+
 class TurnPublic(BaseModel):
     id: int
     position: int
@@ -60,6 +87,8 @@ class TurnPublic(BaseModel):
     error: str | None = None
     created_at: datetime
     grade: GradePublic | None = None
+    reviews: list[ReviewPublic] = Field(default_factory=list)
+    scores: dict[str, int] | None = Field(default=None, description="The grade after supervisors' overrides")
 
 
 class PersonaStatePublic(BaseModel):

@@ -3,8 +3,6 @@
   "use strict";
   document.documentElement.classList.add("js");
 
-  var reduceMotion = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
-
   function isComposer(el) {
     return el && el.matches && el.matches("textarea[data-composer]");
   }
@@ -25,30 +23,38 @@
     if (isComposer(event.target)) updateCounter(event.target);
   });
 
-  // Enter sends, Shift+Enter makes a new line (not while an IME is composing).
+  // Enter sends, Shift+Enter makes a new line (not while an IME is composing). On touch screens,
+  // whose keyboards have no easy Shift+Enter, Enter stays a new line and the Send button sends.
+  var touchOnly = window.matchMedia && window.matchMedia("(pointer: coarse)").matches;
   document.addEventListener("keydown", function (event) {
     var target = event.target;
-    if (!isComposer(target) || event.key !== "Enter") return;
+    if (touchOnly || !isComposer(target) || event.key !== "Enter") return;
     if (event.shiftKey || event.isComposing || event.altKey || event.ctrlKey || event.metaKey) return;
     event.preventDefault();
     if (target.form) target.form.requestSubmit();
   });
 
-  function scrollIntoView(el, block) {
-    if (el) el.scrollIntoView({ block: block || "end", behavior: reduceMotion ? "auto" : "smooth" });
-  }
+  // Remember what was sent, so only that text is cleared once it is accepted (not what was typed since).
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = event.detail.elt;
+    if (!elt || elt.id !== "composer") return;
+    var textarea = elt.querySelector("textarea");
+    if (textarea) elt.setAttribute("data-sent", textarea.value);
+  });
 
-  // After a message is accepted: empty the box, keep focus there, fold older coaching away.
   document.addEventListener("htmx:afterRequest", function (event) {
     var elt = event.detail.elt;
     var xhr = event.detail.xhr;
-    if (!elt || elt.id !== "composer" || !xhr || xhr.status >= 300) return;
+    if (!elt || elt.id !== "composer" || !xhr || xhr.status >= 300 || !elt.isConnected) return;
     var textarea = elt.querySelector("textarea");
-    if (textarea) {
-      textarea.value = "";
-      updateCounter(textarea);
-      textarea.focus({ preventScroll: true });
-    }
+    if (!textarea) return;
+    if (textarea.value === elt.getAttribute("data-sent")) textarea.value = "";
+    var error = elt.querySelector("#composer-error");
+    if (error) error.remove();
+    textarea.removeAttribute("aria-invalid");
+    textarea.setAttribute("aria-describedby", "composer-hint");
+    updateCounter(textarea);
+    textarea.focus({ preventScroll: true });
   });
 
   document.addEventListener("htmx:afterSwap", function (event) {
@@ -56,15 +62,23 @@
     if (!target || target.id !== "transcript") return;
     var open = target.querySelectorAll("details.coaching[open]");
     for (var i = 0; i < open.length - 1; i++) open[i].removeAttribute("open");
-    scrollIntoView(target.lastElementChild, "end");
+    var exchange = target.lastElementChild;
+    if (exchange) exchange.scrollIntoView({ block: "start" });
   });
 
-  // Keep a streaming reply in view while it is written, unless the reader scrolled away.
+  // Keep a reply that is being written clear of the message box, if the reader is looking at it.
   document.addEventListener("htmx:sseMessage", function (event) {
-    var bubble = event.target && event.target.closest && event.target.closest(".turn-peer");
+    var bubble = event.target && event.target.closest && event.target.closest(".message-peer");
     if (!bubble) return;
-    var nearBottom = window.innerHeight + window.scrollY >= document.body.scrollHeight - 240;
-    if (nearBottom) bubble.scrollIntoView({ block: "end" });
+    var composer = document.getElementById("composer");
+    var limit = composer ? composer.getBoundingClientRect().top - 12 : window.innerHeight;
+    var box = bubble.getBoundingClientRect();
+    if (box.top < limit && box.bottom > limit) window.scrollBy(0, box.bottom - limit);
+  });
+
+  // A reply that is done (or cut off) is no longer busy: screen readers may read it whole now.
+  document.addEventListener("htmx:sseClose", function (event) {
+    if (event.target && event.target.removeAttribute) event.target.removeAttribute("aria-busy");
   });
 
   // Supervisor replay: j / k move to the next / previous turn.

@@ -1,0 +1,1 @@
+"""Accounts, roles, cohorts, sign-in, access rules and the audit log."""

@@ -1,0 +1,38 @@
+"""Load a practice session for a user, or answer 404/403 without saying whether it exists."""
+
+from fastapi import HTTPException, status
+from sqlmodel import Session
+
+from app.auth.access import can_read, can_review, can_write
+from app.auth.audit import record
+from app.models import PracticeSession, User
+from app.practice.sessions import SessionNotFound, find_session
+
+NOT_FOUND = "No such practice session."
+
+
+def readable_session(*, db: Session, user: User, session_id: str) -> PracticeSession:
+    """The session if this user may read it (404 otherwise); others' reads go in the audit log."""
+    try:
+        practice = find_session(db=db, session_id=session_id)
+    except SessionNotFound as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND) from exc
+    if not can_read(db=db, user=user, practice=practice):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND)
+    if practice.trainee_id != user.id:
+        record(db=db, actor=user, action="view", target=f"session:{practice.id}")
+    return practice
+
+
+def writable_session(*, db: Session, user: User, session_id: str) -> PracticeSession:
+    practice = readable_session(db=db, user=user, session_id=session_id)
+    if not can_write(user=user, practice=practice):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "Only the trainee practising can add to this session.")
+    return practice
+
+
+def reviewable_session(*, db: Session, user: User, session_id: str) -> PracticeSession:
+    practice = readable_session(db=db, user=user, session_id=session_id)
+    if not can_review(db=db, user=user, practice=practice):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "Only a supervisor of this trainee's cohort can review.")
+    return practice

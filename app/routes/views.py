@@ -1,0 +1,93 @@
+"""What the pages show, shaped from the practice loop's rows: exchanges, session rows, replay steps."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session
+
+from app.content.personas import HiddenFact, Persona
+from app.models import PracticeSession, Turn
+from app.practice.context import PracticeContext
+from app.practice.sessions import list_turns
+from app.practice.summary import GradedTurn, graded_turns, summarise
+from app.routes.presenters import state_public, turn_public
+from app.routes.schemas import PersonaStatePublic, TurnPublic
+
+
+@dataclass
+class Exchange:
+    """The trainee's reply and the peer's answer to it (the opening line has no reply before it)."""
+
+    trainee: TurnPublic | None = None
+    peer: TurnPublic | None = None
+
+
+def exchanges(turns: list[TurnPublic]) -> list[Exchange]:
+    grouped: list[Exchange] = []
+    for turn in turns:
+        if turn.role == "peer" and grouped and grouped[-1].peer is None:
+            grouped[-1].peer = turn
+        elif turn.role == "peer":
+            grouped.append(Exchange(peer=turn))
+        else:
+            grouped.append(Exchange(trainee=turn))
+    return grouped
+
+
+def trust_change(turns: list[Turn]) -> int | None:
+    """How much the peer's last reply moved trust, from the reading saved with it."""
+    for turn in reversed(turns):
+        if turn.role == "peer" and turn.reading and turn.persona_state:
+            return int(turn.persona_state["trust"]) - int(turn.reading["trust_before"])
+    return None
+
+
+def revealed_facts(persona: Persona, revealed: list[str]) -> list[HiddenFact]:
+    known = {fact.id: fact for fact in persona.hidden_facts}
+    return [known[fact_id] for fact_id in revealed if fact_id in known]
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    """One line of the supervisor's list."""
+
+    practice: PracticeSession
+    persona_name: str
+    replies: int
+    averages: dict[str, float]
+
+
+def session_row(*, db: Session, ctx: PracticeContext, practice: PracticeSession) -> SessionRow:
+    graded = graded_turns(db=db, turns=list_turns(db=db, session_id=practice.id))
+    persona = ctx.catalog.personas.get(practice.persona_id)
+    rubric = ctx.catalog.rubrics.get(practice.rubric_id)
+    return SessionRow(
+        practice=practice,
+        persona_name=persona.item.name if persona else practice.persona_id,
+        replies=sum(1 for g in graded if g.turn.role == "trainee"),
+        averages=summarise(rubric=rubric.item, graded=graded).averages if rubric else {},
+    )
+
+
+@dataclass(frozen=True)
+class ReplayStep:
+    """One turn as the supervisor sees it: the words, the grade, and the peer's state after it."""
+
+    turn: TurnPublic
+    state: PersonaStatePublic | None
+    facts: list[HiddenFact]
+    new_facts: list[str]
+    reading: dict[str, Any] | None
+
+
+def replay_step(persona: Persona, graded: GradedTurn) -> ReplayStep:
+    turn = graded.turn
+    state = state_public(turn.persona_state) if turn.role == "peer" and turn.persona_state else None
+    reading = turn.reading if turn.role == "peer" else None
+    return ReplayStep(
+        turn=turn_public(turn, graded.grade),
+        state=state,
+        facts=revealed_facts(persona, state.revealed) if state else [],
+        new_facts=list(reading.get("revealed_now", [])) if reading else [],
+        reading=reading,
+    )
