@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol, TypeVar
 
 import openai
-from openai import AsyncOpenAI
-from openai.types.chat import ChatCompletionMessageParam
+from openai import AsyncOpenAI, AsyncStream
+from openai.types.chat import ChatCompletionChunk, ChatCompletionMessageParam
 from tenacity import AsyncRetrying, RetryCallState, before_sleep_log, retry_if_exception_type, stop_after_attempt
 from tenacity.wait import wait_exponential_jitter
 
@@ -175,6 +175,7 @@ class OpenAIChatModel:
         self.endpoint = endpoint
 
     async def _retrying(self, attempt: Callable[[], Awaitable[T]]) -> T:
+        """Run `attempt` (a coroutine function: tenacity awaits only those), retrying what may pass."""
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.endpoint.retries + 1),
             wait=_backoff(self.endpoint),
@@ -191,15 +192,17 @@ class OpenAIChatModel:
         self, *, model: str, messages: Sequence[ChatMessage], max_tokens: int, temperature: float
     ) -> AsyncGenerator[str, None]:
         client = _client(self.endpoint)
-        stream = await self._retrying(
-            lambda: client.chat.completions.create(
+
+        async def connect() -> AsyncStream[ChatCompletionChunk]:
+            return await client.chat.completions.create(
                 model=model,
                 messages=[_as_param(m) for m in messages],
                 max_tokens=max_tokens,
                 temperature=temperature,
                 stream=True,
             )
-        )
+
+        stream = await self._retrying(connect)
         finished = False
         try:
             async for chunk in stream:

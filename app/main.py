@@ -2,21 +2,69 @@
 
 import logging
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response, status
+from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
 
-from app.config import get_settings
-from app.routes import api, pages
-from app.templating import WEB_DIR
+from app.auth.deps import Forbidden, NotSignedIn
+from app.config import Settings, get_settings
+from app.routes import account_pages, admin_api, api, auth_api, pages
+from app.security import BodySizeLimitMiddleware, CSRFMiddleware, SecurityHeadersMiddleware
+from app.templating import WEB_DIR, templates
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api")
+
+
+async def _not_signed_in(request: Request, _exc: Exception) -> Response:
+    if _wants_json(request):
+        return JSONResponse({"detail": "Sign in first."}, status.HTTP_401_UNAUTHORIZED)
+    return RedirectResponse(f"/login?next={request.url.path}", status.HTTP_303_SEE_OTHER)
+
+
+async def _forbidden(request: Request, _exc: Exception) -> Response:
+    message = "Your role does not allow this."
+    if _wants_json(request):
+        return JSONResponse({"detail": message}, status.HTTP_403_FORBIDDEN)
+    return templates.TemplateResponse(request, "error.html", {"message": message}, status_code=403)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    if _wants_json(request) or exc.status_code not in (403, 404):
+        return JSONResponse({"detail": exc.detail}, exc.status_code, headers=exc.headers)
+    return templates.TemplateResponse(request, "error.html", {"message": exc.detail}, status_code=exc.status_code)
+
+
+def _add_middleware(application: FastAPI, settings: Settings) -> None:
+    # Added innermost first: the session sits inside CSRF, inside the body limit, inside the headers.
+    application.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie="peer_session",
+        max_age=settings.session_max_age_s,
+        same_site="lax",
+        https_only=settings.cookie_secure,
+    )
+    application.add_middleware(CSRFMiddleware, secret=settings.secret_key, secure=settings.cookie_secure)
+    application.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    application.add_middleware(SecurityHeadersMiddleware)
 
 
 def create_app() -> FastAPI:
     settings = get_settings()
     logging.basicConfig(level=settings.log_level)
-    application = FastAPI(title="Peer Practice", version="0.1.0")
+    application = FastAPI(title="Peer Practice", version="0.1.0", docs_url=None, redoc_url=None)
     application.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
-    application.include_router(api.router)
-    application.include_router(pages.router)
+    for router in (auth_api.router, api.router, admin_api.router, account_pages.router, pages.router):
+        application.include_router(router)
+    application.add_exception_handler(NotSignedIn, _not_signed_in)
+    application.add_exception_handler(Forbidden, _forbidden)
+    application.add_exception_handler(StarletteHTTPException, _http_error)
+    _add_middleware(application, settings)
     return application
 
 

@@ -107,7 +107,9 @@ class CSRFMiddleware:
     `X-CSRFToken`. Requests that carry no cookie at all (a first sign-in) are not at risk and pass."""
 
     def __init__(self, app: ASGIApp, secret: str, secure: bool) -> None:
-        protect = asgi_csrf_decorator(signing_secret=secret, cookie_secure=secure, send_csrf_failed=_csrf_failed)
+        protect = asgi_csrf_decorator(
+            signing_secret=secret, cookie_secure=secure, always_set_cookie=True, send_csrf_failed=_csrf_failed
+        )
         self.app = protect(app)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

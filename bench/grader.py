@@ -133,7 +133,8 @@ def main() -> None:
         p, r, f1 = precision_recall_f1(gold, pred)
         f1s.append(f1)
         rho, kappa = spearman(gold, pred), cohen_kappa(np.minimum(gold, 2), np.minimum(pred, 2))
-        print(f"{key:<12} {(gold >= 2).sum():>3} {(gold == 0).sum():>3} {p:>6.3f} {r:>6.3f} {f1:>6.3f} {rho:>8.3f} {kappa:>6.3f}")
+        counts = f"{(gold >= 2).sum():>3} {(gold == 0).sum():>3}"
+        print(f"{key:<12} {counts} {p:>6.3f} {r:>6.3f} {f1:>6.3f} {rho:>8.3f} {kappa:>6.3f}")
     print(f"{'mean F1':<12} {statistics.mean(f1s):>31.3f}")
     print(
         f"latency ms/reply: one at a time p50 {timing['single_p50']:.1f} p95 {timing['single_p95']:.1f}; "

@@ -2,7 +2,7 @@
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -13,6 +13,7 @@ from sqlmodel import Session, SQLModel
 
 from app.config import PROJECT_ROOT, Settings, get_settings
 from app.db import engine_for
+from tests.factories import make_user, sign_in
 
 PG_URL = os.environ.get("PEER_TEST_DATABASE_URL", "")
 
@@ -63,6 +64,30 @@ def app(db: Session) -> FastAPI:
 
 
 @pytest.fixture
-def client(app: FastAPI) -> Iterator[TestClient]:
+def anon_client(app: FastAPI) -> Iterator[TestClient]:
+    """A client that has not signed in."""
     with TestClient(app) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def client_for(app: FastAPI, db: Session) -> Iterator[Callable[..., TestClient]]:
+    """Make signed-in clients: `client_for("supervisor", cohort="A")`; each is a separate browser."""
+    clients: list[TestClient] = []
+
+    def make(role: str = "trainee", *, username: str | None = None, cohort: str | None = None) -> TestClient:
+        user = make_user(db, role=role, username=username, cohort=cohort)
+        test_client = TestClient(app)
+        clients.append(test_client)
+        sign_in(test_client, user.username)
+        return test_client
+
+    yield make
+    for test_client in clients:
+        test_client.close()
+
+
+@pytest.fixture
+def client(client_for: Callable[..., TestClient]) -> TestClient:
+    """A signed-in trainee, sending the CSRF token the way a JSON client does."""
+    return client_for("trainee", username="trainee", cohort="cohort-a")

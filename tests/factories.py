@@ -1,8 +1,30 @@
 """Plain factory helpers for tests."""
 
+import itertools
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from app.auth.accounts import add_to_cohort, create_user, get_or_create_cohort
+from app.models import User
+
+PASSWORD = "correct horse battery"
+_numbers = itertools.count(1)
+
+
+def make_user(db: Session, *, role: str = "trainee", username: str | None = None, cohort: str | None = None) -> User:
+    user = create_user(db=db, username=username or f"{role}{next(_numbers)}", password=PASSWORD, role=role)
+    if cohort is not None:
+        add_to_cohort(db=db, cohort=get_or_create_cohort(db=db, name=cohort), user=user)
+    return user
+
+
+def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> None:
+    """Sign in through the JSON API; then send the CSRF cookie back in the header, as the contract says."""
+    response = client.post("/api/auth/login", json={"username": username, "password": password})
+    assert response.status_code == 200, response.text
+    client.headers["X-CSRFToken"] = client.cookies["csrftoken"]
 
 EMPATHIC_LINES = [
     "It sounds like these weeks have taken a lot out of you, and you're still showing up. What's been hardest?",

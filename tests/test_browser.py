@@ -10,9 +10,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlmodel import SQLModel
+from playwright.sync_api import Page
+from sqlmodel import Session, SQLModel
 
 import app.models  # noqa: F401  (registers the tables)
+from app.auth.accounts import create_user
 from app.config import PROJECT_ROOT
 from app.db import make_engine
 
@@ -28,6 +30,14 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SCREENSHOT = Path("/tmp/chat.png")
+USERNAME, PASSWORD = "browser", "browser-password"
+
+
+def sign_in(page: Page, base_url: str) -> None:
+    page.goto(base_url + "/")
+    page.get_by_label("Username").fill(USERNAME)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
 
 
 def free_port() -> int:
@@ -55,6 +65,8 @@ def base_url(tmp_path: Path) -> Iterator[str]:
     database_url = f"sqlite:///{tmp_path / 'browser.db'}"
     engine = make_engine(database_url)
     SQLModel.metadata.create_all(engine)
+    with Session(engine) as db:
+        create_user(db=db, username=USERNAME, password=PASSWORD, role="trainee", display_name="Browser Trainee")
     engine.dispose()
     port = free_port()
     env = {
@@ -92,11 +104,10 @@ def test_chat_two_turns_streams_replies_and_shows_grades(base_url: str) -> None:
         page.on("pageerror", lambda error: problems.append(str(error)))
         page.set_default_timeout(15_000)
 
-        page.goto(base_url + "/")
+        sign_in(page, base_url)
         persona = page.locator(".persona-card").nth(1)
         persona_name = persona.locator(".persona-name").inner_text().split(",")[0]
         persona.click()
-        page.get_by_label("Your name").fill("Browser Trainee")
         page.get_by_role("button", name="Start the conversation").click()
         expect(page.get_by_role("heading", level=1)).to_contain_text(persona_name)
 
@@ -166,7 +177,7 @@ def test_chat_works_without_javascript(base_url: str) -> None:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_context(java_script_enabled=False).new_page()
         page.set_default_timeout(15_000)
-        page.goto(base_url + "/")
+        sign_in(page, base_url)
         page.locator(".persona-card").first.click()
         page.get_by_role("button", name="Start the conversation").click()
         page.locator("#message").fill("What would you like to talk about today?")

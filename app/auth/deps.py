@@ -32,6 +32,7 @@ def get_current_user(request: Request, db: SessionDep) -> User:
     if user is None or not user.is_active:
         request.session.clear()
         raise NotSignedIn()
+    request.state.user = user
     return user
 
 

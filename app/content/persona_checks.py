@@ -1,6 +1,8 @@
 """Cross-checks inside a persona file that a schema alone cannot express.
 
 Every message names the field and says what was expected, for the staff member who wrote the file.
+The line-count and threshold checks ask the offline engine how it reaches lines and where trust
+starts, so the checks and the engine cannot disagree.
 """
 
 import re

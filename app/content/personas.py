@@ -23,7 +23,15 @@ from app.content.persona_parts import (
 from app.content.rubrics import ContentFile, StrictModel
 
 __all__ = [
-    "Mood", "Move", "StageOfChange", "HiddenFact", "Reaction", "BoundaryResponse", "BoundaryTest", "Outcome", "Persona"
+    "Mood",
+    "Move",
+    "StageOfChange",
+    "HiddenFact",
+    "Reaction",
+    "BoundaryResponse",
+    "BoundaryTest",
+    "Outcome",
+    "Persona",
 ]
 
 BoundaryKind = Literal[

@@ -4,6 +4,7 @@ from pathlib import Path
 from typing import TextIO
 
 from app.content.catalog import Entry, load_catalog
+from app.content.difficulty import DIFFICULTY_FILE
 from app.content.personas import Persona
 from app.content.rubrics import Rubric
 
@@ -13,6 +14,8 @@ def report_content(content_dir: Path, *, out: TextIO) -> int:
     entries: list[Entry[Rubric] | Entry[Persona]] = [*catalog.rubrics.values(), *catalog.personas.values()]
     for entry in entries:
         out.write(f"ok      {entry.path.relative_to(content_dir)} (version {entry.version})\n")
+    if catalog.difficulty:
+        out.write(f"ok      {DIFFICULTY_FILE} (levels {', '.join(catalog.difficulty)})\n")
     for error in catalog.errors:
         out.write(f"INVALID {error.path.relative_to(content_dir)}\n")
         for problem in error.problems:

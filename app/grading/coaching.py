@@ -15,6 +15,7 @@ import numpy as np
 
 from app.config import PROJECT_ROOT
 from app.content.rubrics import Dimension, Exemplar, Rubric
+from app.grading.bank import CoachingBank
 from app.grading.base import Coaching, CoachingPoint
 from app.grading.cues import REFLECTION, split_sentences
 from app.grading.embeddings import FloatArray, SentenceEncoder
@@ -24,6 +25,8 @@ TEMPLATE_NAME = "offline.jinja"
 PEER_WORDS = 25
 KEEP_AT_MOST = 2
 REPEAT_SIMILARITY = 0.6
+REPLY_WEIGHT = 0.5  # model replies are chosen mostly by the peer's words, partly by the trainee's topic
+FIT_BONUS = 0.1
 
 
 def template_path(content_dir: Path | None = None) -> Path:
@@ -45,8 +48,11 @@ def peer_words(text: str, limit: int = PEER_WORDS) -> str:
 
 
 class CoachComposer:
-    def __init__(self, rubric: Rubric, encoder: SentenceEncoder, template: Path) -> None:
+    def __init__(
+        self, rubric: Rubric, encoder: SentenceEncoder, template: Path, bank: CoachingBank | None = None
+    ) -> None:
         self.rubric = rubric
+        self.bank = bank
         self.encoder = encoder
         env = jinja2.Environment(  # plain text: escaped where it is shown
             loader=jinja2.FileSystemLoader(template.parent),
@@ -112,15 +118,21 @@ class CoachComposer:
     def _skill_point(self, dim: Dimension, analysis: ReplyAnalysis) -> CoachingPoint:
         level = analysis.scores[dim.key]
         tip = self._closest(dim.coaching_tips, analysis.encoded.reply_vec)
-        reflection = self._reflection(dim, analysis)
-        better = analysis.encoded.case.reply.strip()
-        if reflection and not self._repeats(reflection, analysis.encoded.sentence_vecs):
-            better = f"{reflection} {better}"
+        top = max((ex.level for ex in dim.exemplars), default=0)
+        model = self._model_reply(dim, analysis, [ex for ex in dim.exemplars if ex.level >= max(2, top - 1)])
+        better = model
+        if level >= 1 and model:  # keep the trainee's reply, opened with a reflection
+            sentences = split_sentences(model)
+            reflection = next((x for x in sentences if REFLECTION.search(x) and "?" not in x), sentences[0])
+            better = analysis.encoded.case.reply.strip()
+            if not self._repeats(reflection, analysis.encoded.sentence_vecs):
+                better = f"{reflection} {better}"
         return CoachingPoint(
             dimension=dim.key, name=dim.name, level=level,
             evidence=analysis.evidence.get(dim.key, []),
             what_to_change=_text(self.macros.what_to_add(dim.name, level, dim.anchors[level], tip)),
-            principle=dim.principle, why_now=self._why_now(dim, analysis), better_reply=better,
+            principle=dim.principle, why_now=self._why_now(dim, analysis),
+            better_reply=better or analysis.encoded.case.reply.strip(),
         )
 
     def _why_now(self, dim: Dimension, analysis: ReplyAnalysis) -> str:
@@ -128,7 +140,7 @@ class CoachComposer:
         return _text(self.macros.why_now(dim.why_it_matters, words))
 
     def _better_reply(self, dim: Dimension, analysis: ReplyAnalysis) -> str:
-        """A level-0 exemplar that fits this moment, after the trainee's own good sentences."""
+        """A model reply that fits this moment, after the trainee's own good sentences."""
         risks = [d for d in self.rubric.dimensions if d.kind == "risk"]
         skills = [d for d in self.rubric.dimensions if d.kind == "skill"]
         kept = [
@@ -136,34 +148,39 @@ class CoachComposer:
             if _clean(score.levels, risks, strict=True) and any(score.levels[d.key] >= 1 for d in skills)
         ][:KEEP_AT_MOST] if len(analysis.sentences) > 1 else []
         kept_text = [analysis.sentences[i] for i in kept]
-        pool = [ex for ex in dim.exemplars if ex.level == 0] or [
-            ex for d in risks for ex in d.exemplars if ex.level == 0
-        ]
-        if not pool:
+        model = self._model_reply(dim, analysis, [ex for ex in dim.exemplars if ex.level == 0])
+        if not model:
             return " ".join([*kept_text, self._closest(dim.coaching_tips, analysis.encoded.reply_vec)])
-        chosen = split_sentences(self._best_exemplar(pool, analysis).reply)
+        chosen = split_sentences(model)
         if kept:
             kept_vecs = analysis.encoded.sentence_vecs[kept]
             rest = [s for s in chosen if not REFLECTION.search(s) and not self._repeats(s, kept_vecs)]
             chosen = rest or chosen[-1:]
         return " ".join([*kept_text, *chosen])
 
-    def _reflection(self, dim: Dimension, analysis: ReplyAnalysis) -> str:
-        """The reflective opening of the best-fitting high-level exemplar of a skill."""
-        top = max((ex.level for ex in dim.exemplars), default=0)
-        pool = [ex for ex in dim.exemplars if ex.level >= max(2, top - 1)]
-        if not pool:
-            return ""
-        sentences = split_sentences(self._best_exemplar(pool, analysis).reply)
-        reflective = [s for s in sentences if REFLECTION.search(s) and "?" not in s]
-        return " ".join(reflective[:1] or sentences[:1])
+    def _model_reply(self, dim: Dimension, analysis: ReplyAnalysis, exemplars: list[Exemplar]) -> str:
+        """The rubric exemplar or banked reply that best fits this peer's words and the trainee's topic.
 
-    def _best_exemplar(self, pool: list[Exemplar], analysis: ReplyAnalysis) -> Exemplar:
+        Exemplars written for this dimension, and banked replies that corrected this very flaw
+        for the same peer turn, get a small head start."""
         enc = analysis.encoded
-        score = self.vectors([ex.reply for ex in pool]) @ enc.reply_vec
-        if enc.peer_vec is not None:
-            score = score + self.vectors([ex.peer for ex in pool]) @ enc.peer_vec
-        return pool[int(np.argmax(score))]
+        texts: list[str] = []
+        scores: list[FloatArray] = []
+        if exemplars:
+            texts += [ex.reply for ex in exemplars]
+            score = REPLY_WEIGHT * (self.vectors([ex.reply for ex in exemplars]) @ enc.reply_vec) + FIT_BONUS
+            if enc.peer_vec is not None:
+                score = score + self.vectors([ex.peer for ex in exemplars]) @ enc.peer_vec
+            scores.append(score)
+        if self.bank is not None and self.bank.replies:
+            texts += self.bank.replies
+            score = REPLY_WEIGHT * (self.bank.reply_vecs @ enc.reply_vec) + FIT_BONUS * self.bank.tagged(dim.key)
+            if enc.peer_vec is not None:
+                score = score + self.bank.peer_vecs @ enc.peer_vec
+            scores.append(score)
+        if not texts:
+            return ""
+        return texts[int(np.argmax(np.concatenate(scores)))]
 
     def _closest(self, texts: list[str], vec: FloatArray) -> str:
         if len(texts) == 1:

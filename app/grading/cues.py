@@ -83,7 +83,8 @@ TENTATIVE = _phrase_re(
 )
 REFLECTION = _phrase_re(
     [r"sounds? like", r"it sounds", r"i hear", r"i'm hearing", r"seems? like", r"must (?:be|feel|have)",
-     r"makes sense", r"no wonder", r"that's (?:a lot|hard|so hard|huge|rough|tough|heavy)", r"i can (?:hear|tell|see|imagine)",
+     r"makes sense", r"no wonder", r"that's (?:a lot|hard|so hard|huge|rough|tough|heavy)",
+     r"i can (?:hear|tell|see|imagine)",
      r"you're feeling", r"you feel", r"it's (?:hard|scary|painful|okay|ok) to"]
 )
 SECOND_PERSON = _phrase_re([r"you", r"your", r"you're", r"you've", r"you'll", r"yourself", "u", "ur"])

@@ -41,7 +41,7 @@ class FitParams:
 
 def design_matrix(dense: Any, sparse: SparseRows, vocab: int) -> Any:
     """The dense block and the n-gram rows side by side, as one CSR matrix."""
-    from scipy import sparse as sp
+    from scipy import sparse as sp  # type: ignore[import-untyped]
 
     index = [np.asarray(i, dtype=np.int64) for i, _ in sparse]
     values = [np.asarray(v, dtype=np.float64) for _, v in sparse]
@@ -63,7 +63,7 @@ def fit_level(
 
     c, sparse_weight = setting
     keep = np.flatnonzero(y != k - 1) if params.skip_adjacent and k >= 2 else np.arange(len(y))
-    rows = [(i, v * sparse_weight) for i, v in (sparse[j] for j in keep)]
+    rows = [(i, v * sparse_weight) for i, v in (sparse[int(j)] for j in keep)]
     model = LogisticRegression(C=c, class_weight=params.class_weight, max_iter=params.max_iter)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)

@@ -10,10 +10,11 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from app.config import Settings
 from app.content.rubrics import Dimension, Rubric
 from app.grading.base import Coaching, CoachingPoint, ContextTurn, Grade, Grader
 from app.grading.judge_prompt import JudgePrompt, Verdict, parse_verdict, verdict_schema
-from app.llm import ChatModel, LlmError
+from app.llm import ChatModel, Endpoint, LlmError, OpenAIChatModel
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,8 @@ def _needs_point(dimension: Dimension, level: int, any_flagged: bool) -> bool:
 
 def verdict_grade(verdict: Verdict, *, rubric: Rubric, reply: str, grader: str) -> Grade:
     scores = {key: verdict.scores[key].level for key in rubric.keys}
-    evidence = {key: quotes for key in rubric.keys if scores[key] and (quotes := _quoted(verdict.scores[key].evidence, reply))}
+    quotes = {key: _quoted(verdict.scores[key].evidence, reply) for key in rubric.keys if scores[key]}
+    evidence = {key: found for key, found in quotes.items() if found}
     flagged = any(d.kind == "risk" and scores[d.key] >= 2 for d in rubric.dimensions)
     points = [
         CoachingPoint(
@@ -100,3 +102,14 @@ class LlmJudge:
             grade = await self.fallback.grade(context=context, reply=reply)
             return grade.model_copy(update={"grader": fallback_label(exc.reason)})
         return verdict_grade(verdict, rubric=self.rubric, reply=reply, grader=self.name)
+
+
+def build_judge(settings: Settings, *, rubric: Rubric, fallback: Grader) -> LlmJudge:
+    """The judge PEER_JUDGE_MODEL makes at PEER_LLM_BASE_URL, falling back on `fallback`."""
+    return LlmJudge(
+        rubric=rubric,
+        llm=OpenAIChatModel(Endpoint.from_settings(settings)),
+        model=JudgeModel(name=settings.judge_model, max_tokens=settings.judge_max_tokens),
+        prompt=JudgePrompt(content_dir=settings.content_dir, rubric=rubric),
+        fallback=fallback,
+    )

@@ -51,7 +51,12 @@ def verdict_schema(keys: Sequence[str]) -> JsonSchema:
     text = {"type": "string"}
     schema = {
         "type": "object",
-        "properties": {"scores": scores, "worked": {"type": "array", "items": text}, "better_reply": text, "summary": text},
+        "properties": {
+            "scores": scores,
+            "worked": {"type": "array", "items": text},
+            "better_reply": text,
+            "summary": text,
+        },
         "required": ["scores", "worked", "better_reply", "summary"],
         "additionalProperties": False,
         "$defs": {"DimensionVerdict": DimensionVerdict.model_json_schema()},

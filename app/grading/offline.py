@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from app.content.rubrics import Rubric
+from app.grading.bank import CoachingBank
 from app.grading.base import ContextTurn, Grade
 from app.grading.classifier import WEIGHTS_FILE, GraderModel, model_exists
 from app.grading.coaching import CoachComposer, template_path
@@ -19,6 +20,8 @@ from app.grading.features import EncodedCase, ReplyCase, encode_cases
 from app.grading.scoring import IndicatorScorer, ModelScorer, ReplyAnalysis, Scorer, UnitScore
 
 log = logging.getLogger(__name__)
+
+EVIDENCE_SENTENCES = 2
 
 GradeItem = ReplyCase | tuple[Sequence[ContextTurn], str]
 
@@ -35,7 +38,8 @@ class OfflineGrader:
         self.scorer: Scorer = ModelScorer(rubric, model) if model else IndicatorScorer(rubric, self.encoder)
         self.name = self.scorer.name
         root = content_dir if content_dir is not None else model_dir.parent.parent.parent
-        self.coach = CoachComposer(rubric, self.encoder, template_path(root))
+        bank = CoachingBank.load(model_dir) if model else None
+        self.coach = CoachComposer(rubric, self.encoder, template_path(root), bank)
 
     async def grade(self, *, context: Sequence[ContextTurn], reply: str) -> Grade:
         return await asyncio.to_thread(self.grade_now, context=context, reply=reply)
@@ -84,7 +88,12 @@ class OfflineGrader:
             if analysis.scores[dim.key] < 1:
                 continue
             top = analysis.sentences[analysis.top_sentence(dim.key)]
-            words = _hit_words(analysis.whole, dim.key) if dim.kind == "risk" else []
+            if dim.kind == "skill":
+                shown = [s for s, score in zip(analysis.sentences, analysis.sentence_scores, strict=True)
+                         if score.levels[dim.key] >= 1]
+                evidence[dim.key] = shown[:EVIDENCE_SENTENCES] or [top]
+                continue
+            words = _hit_words(analysis.whole, dim.key)
             if not any(w.lower() in top.lower() for w in words):
                 words.append(top)
             evidence[dim.key] = words

@@ -48,7 +48,7 @@ class ModelScorer:
             return []
         features = [self.space.features(u) for u in units]
         predicted = self.model.predict(features)
-        strength_column = {key: _strength_column(dim.ks) for key, dim in self.model.dimensions.items()}
+        strength_column = {key: _strength_column(dim.ks.tolist()) for key, dim in self.model.dimensions.items()}
         results = []
         for row, feats in enumerate(features):
             levels = {key: int(predicted[key][0][row]) for key in self.model.keys}
@@ -60,11 +60,10 @@ class ModelScorer:
         return results
 
 
-def _strength_column(ks: Sequence[int]) -> int | None:
+def _strength_column(ks: list[int]) -> int | None:
     """The P(level >= 2) column, or the closest level modelled."""
-    if not len(ks):
+    if not ks:
         return None
-    ks = list(ks)
     return ks.index(2) if 2 in ks else int(np.argmin([abs(k - 2) for k in ks]))
 
 

@@ -15,11 +15,12 @@ from pydantic import BaseModel
 
 from app.content.loader import load_model
 from app.content.rubrics import Rubric
+from app.grading.bank import build_bank
 from app.grading.classifier import DimensionModel, Float32, GraderModel
 from app.grading.cues import IndicatorMatcher
 from app.grading.embeddings import get_encoder
 from app.grading.examples import LabelledCase, load_labelled
-from app.grading.features import CaseFeatures, FeatureSpace, encode_cases
+from app.grading.features import CaseFeatures, EncodedCase, FeatureSpace, encode_cases
 from app.grading.fitting import FitParams, binary_f1, cross_validate, fit_level
 from app.grading.ngrams import NgramVocabulary
 
@@ -48,7 +49,10 @@ class TrainReport(BaseModel):
         for d in self.dimensions:
             f1 = "n/a" if d.cv_f1 is None else f"{d.cv_f1:.3f}"
             counts = " ".join(f"{lvl}:{n}" for lvl, n in sorted(d.counts.items()))
-            lines.append(f"  {d.key:<12} n={d.examples:<5} levels {counts:<32} C={d.c:<6} ngram weight {d.sparse_weight:<5g} cv F1 {f1}")
+            lines.append(
+                f"  {d.key:<12} n={d.examples:<5} levels {counts:<32} "
+                f"C={d.c:<6} n-gram weight {d.sparse_weight:<5g} cv F1 {f1}"
+            )
         lines.append(f"model: {self.model_dir} ({self.size_bytes / 1e6:.2f} MB, {self.seconds:.0f} s)")
         return "\n".join(lines)
 
@@ -58,6 +62,7 @@ class TrainingSet:
     rubric: Rubric
     cases: list[LabelledCase]
     features: list[CaseFeatures]
+    encoded: list[EncodedCase]
     vocabulary: NgramVocabulary
     skipped: int
 
@@ -78,7 +83,7 @@ def build_training_set(content_dir: Path, rubric: Rubric, *, max_n: int = 2) -> 
     space = FeatureSpace(IndicatorMatcher(rubric), vocabulary)
     encoded = encode_cases([c.case for c in cases], get_encoder())
     features = [space.features(e) for e in encoded]
-    return TrainingSet(rubric, cases, features, vocabulary, skipped)
+    return TrainingSet(rubric, cases, features, encoded, vocabulary, skipped)
 
 
 def fit_model(data: TrainingSet, params: FitParams) -> tuple[GraderModel, list[DimensionReport]]:
@@ -146,6 +151,7 @@ def train_rubric(*, content_dir: Path, rubric_id: str, params: FitParams | None 
     model, reports = fit_model(data, params or FitParams())
     folder = model_dir_for(content_dir, rubric_id)
     model.save(folder)
+    build_bank(rubric, data.cases, data.encoded).save(folder)
     return TrainReport(
         rubric_id=rubric_id,
         examples=len(data.cases),

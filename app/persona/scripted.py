@@ -8,18 +8,15 @@ then what the peer opens up about, then a boundary test they try, then their own
 import asyncio
 import re
 from collections.abc import AsyncIterator, Sequence
-from typing import get_args
 
 from app.content.persona_parts import Mood, Move, Replies, StageOfChange
-from app.content.personas import Persona
+from app.content.personas import MOODS, MOVES, Persona
 from app.grading.base import ContextTurn
 from app.persona.base import PersonaState, TurnReading
 from app.persona.boundary_tests import response_to_answer
 from app.persona.disclosure import STAGES, current_stage
 from app.persona.lines import LinePicker
 
-MOODS: tuple[Mood, ...] = get_args(Mood)
-MOVES: tuple[Move, ...] = get_args(Move)
 TALK_EVERY = 3
 """On every third calm turn the peer talks about change itself (sustain or change talk)."""
 _WORD = re.compile(r"\s*\S+\s*")

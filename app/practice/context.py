@@ -1,4 +1,4 @@
-"""What the practice loop needs from the outside: content, a grader, a persona engine."""
+"""What the practice loop needs from the outside: content, graders, a persona engine (offline or LLM)."""
 
 from dataclasses import dataclass
 from typing import Annotated
@@ -8,8 +8,12 @@ from fastapi import Depends
 from app.config import Settings, get_settings
 from app.content.catalog import Catalog, get_catalog
 from app.grading.base import Grader
+from app.grading.judge import build_judge
 from app.grading.offline import load_offline_grader
+from app.llm import Endpoint, OpenAIChatModel
 from app.persona.base import PersonaEngine
+from app.persona.llm_engine import LlmPersonaEngine, PersonaModel
+from app.persona.llm_prompt import PersonaPrompt
 from app.persona.scripted import ScriptedEngine
 
 
@@ -20,16 +24,36 @@ class PracticeContext:
     engine: PersonaEngine
 
     def grader_for(self, rubric_id: str) -> Grader:
+        """The quick grader: offline, milliseconds; its grade drives the persona's state."""
         entry = self.catalog.rubrics[rubric_id]
         return load_offline_grader(content_dir=self.settings.content_dir, rubric=entry.item, version=entry.version)
 
+    def judge_for(self, rubric_id: str) -> Grader | None:
+        """The LLM judge, when PEER_GRADER=llm: it grades alongside the peer's reply and its grade is kept."""
+        if self.settings.grader != "llm":
+            return None
+        rubric = self.catalog.rubric(rubric_id)
+        return build_judge(self.settings, rubric=rubric, fallback=self.grader_for(rubric_id))
+
+
+def build_engine(settings: Settings) -> PersonaEngine:
+    scripted = ScriptedEngine(delay_s=settings.stream_delay_ms / 1000)
+    if settings.engine == "offline":
+        return scripted
+    return LlmPersonaEngine(
+        llm=OpenAIChatModel(Endpoint.from_settings(settings)),
+        model=PersonaModel(
+            name=settings.persona_model,
+            max_tokens=settings.persona_max_tokens,
+            temperature=settings.persona_temperature,
+        ),
+        prompt=PersonaPrompt(settings.content_dir),
+        fallback=ScriptedEngine(),
+    )
+
 
 def build_context(settings: Settings) -> PracticeContext:
-    return PracticeContext(
-        settings=settings,
-        catalog=get_catalog(settings.content_dir),
-        engine=ScriptedEngine(delay_s=settings.stream_delay_ms / 1000),
-    )
+    return PracticeContext(settings=settings, catalog=get_catalog(settings.content_dir), engine=build_engine(settings))
 
 
 def get_practice_context(settings: Annotated[Settings, Depends(get_settings)]) -> PracticeContext:

@@ -1,8 +1,12 @@
-"""One trainee turn: save it first, grade it, move the peer's state, then stream the peer's reply."""
+"""One trainee turn: save it first, grade it, move the peer's state, then stream the peer's reply.
+
+While the reply streams, the LLM judge (when one is set) grades the trainee's words in parallel;
+its grade replaces the quick one when it comes. See `stream_peer_events`."""
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import aclosing
 from dataclasses import dataclass
 
 from sqlmodel import Session, col, select, update
@@ -10,9 +14,11 @@ from sqlmodel import Session, col, select, update
 from app.grading.base import ContextTurn, Grade
 from app.models import GradeRecord, PracticeSession, Turn, utcnow
 from app.persona.base import PersonaState, TurnReading
+from app.persona.events import Notice, Piece, Replace, reply_events, revise
 from app.persona.moves import classify_move
 from app.persona.state import read_turn
 from app.practice.context import PracticeContext
+from app.practice.judging import start_judging
 from app.practice.messages import clean_message
 from app.practice.sessions import SessionEnded, list_turns
 
@@ -123,38 +129,122 @@ async def _await_other_stream(*, db: Session, turn: Turn) -> None:
         db.commit()
 
 
-async def stream_peer_reply(
+@dataclass(frozen=True)
+class ReplySaved:
+    """The peer's reply is saved: complete, or failed with what arrived and the turn's error."""
+
+    turn: Turn
+
+
+@dataclass(frozen=True)
+class GradeSaved:
+    """The judge's grade of the trainee's reply, saved over the quick grade."""
+
+    grade: Grade
+
+
+PeerEvent = Piece | Replace | ReplySaved | GradeSaved
+
+CUT_OFF = "The peer's reply was cut off. You can carry on with your next message."
+
+
+class PeerReplyFailed(RuntimeError):
+    """The peer's reply broke off; what arrived is saved with the turn's error."""
+
+
+async def _claimed(*, db: Session, turn: Turn) -> bool:
+    """Claim the reply for this request, waiting out another request that is writing it."""
+    if _claim(db=db, turn=turn):
+        return True
+    await _await_other_stream(db=db, turn=turn)
+    return turn.status == "pending" and _claim(db=db, turn=turn)
+
+
+def _start_judge(
     *, db: Session, ctx: PracticeContext, practice: PracticeSession, peer_turn: Turn
-) -> AsyncIterator[str]:
-    """Yield the peer's reply piece by piece, and save it whole at the end."""
-    if not _claim(db=db, turn=peer_turn):
-        await _await_other_stream(db=db, turn=peer_turn)
-        if peer_turn.status != "pending" or not _claim(db=db, turn=peer_turn):
-            if peer_turn.text:
-                yield peer_turn.text
-            return
+) -> asyncio.Task[Grade | None] | None:
+    """The judge's grade of the trainee turn this reply answers, under way alongside the reply."""
+    judge = ctx.judge_for(practice.rubric_id)
+    turns = list_turns(db=db, session_id=practice.id)
+    trainee = next((t for t in turns if t.position == peer_turn.position - 1 and t.role == "trainee"), None)
+    if judge is None or trainee is None or trainee.id is None:
+        return None
+    context = as_context([t for t in turns if t.position < trainee.position])
+    url = ctx.settings.database_url
+    return start_judging(judge=judge, context=context, reply=trainee.text, turn_id=trainee.id, database_url=url)
+
+
+async def stream_peer_events(
+    *, db: Session, ctx: PracticeContext, practice: PracticeSession, peer_turn: Turn
+) -> AsyncGenerator[PeerEvent, None]:
+    """The peer's reply as it is written (pieces, and a replacement when the engine takes words back),
+    then `ReplySaved`; then, when a judge is set, `GradeSaved` once its grade is in."""
+    if not await _claimed(db=db, turn=peer_turn):
+        if peer_turn.text:
+            yield Piece(peer_turn.text)
+        yield ReplySaved(peer_turn)
+        return
+    judging = _start_judge(db=db, ctx=ctx, practice=practice, peer_turn=peer_turn)
+    async for event in _write_reply(db=db, ctx=ctx, practice=practice, peer_turn=peer_turn):
+        yield event
+    if judging is not None and (grade := await asyncio.shield(judging)) is not None:
+        yield GradeSaved(grade)
+
+
+async def _write_reply(
+    *, db: Session, ctx: PracticeContext, practice: PracticeSession, peer_turn: Turn
+) -> AsyncIterator[PeerEvent]:
     persona = ctx.catalog.persona(practice.persona_id)
     state = PersonaState.model_validate(practice.persona_state)
     reading = TurnReading.model_validate(peer_turn.reading)
     history = as_context(list_turns(db=db, session_id=practice.id))
-    pieces: list[str] = []
+    events = reply_events(ctx.engine, persona=persona, state=state, reading=reading, history=history)
+    text, error = "", None
     try:
-        async for piece in ctx.engine.stream_reply(persona=persona, state=state, reading=reading, history=history):
-            pieces.append(piece)
-            yield piece
-    except Exception:
+        async for event in events:
+            if isinstance(event, Notice):
+                error = event.message
+                continue
+            text = revise(text, event)
+            yield event
+    except Exception:  # what arrived is kept; the session goes on
         log.exception("peer reply failed for turn %s", peer_turn.id)
-        _save_peer_reply(db=db, practice=practice, turn=peer_turn, text="".join(pieces), state=state, failed=True)
-        raise
-    _save_peer_reply(db=db, practice=practice, turn=peer_turn, text="".join(pieces), state=state, failed=False)
+        _save_peer_reply(db=db, practice=practice, turn=peer_turn, text=text, state=state, error=CUT_OFF, failed=True)
+    else:
+        _save_peer_reply(db=db, practice=practice, turn=peer_turn, text=text, state=state, error=error, failed=False)
+    yield ReplySaved(peer_turn)
+
+
+async def stream_peer_reply(
+    *, db: Session, ctx: PracticeContext, practice: PracticeSession, peer_turn: Turn
+) -> AsyncIterator[str]:
+    """The reply's words only, for a consumer that cannot take words back: prefer `stream_peer_events`.
+
+    Words the engine takes back stay shown here, followed by their replacement (the saved text is
+    right). Raises PeerReplyFailed when the reply broke off. Does not wait for the judge."""
+    async with aclosing(stream_peer_events(db=db, ctx=ctx, practice=practice, peer_turn=peer_turn)) as events:
+        async for event in events:
+            if isinstance(event, Piece | Replace):
+                yield event.text
+            elif isinstance(event, ReplySaved):
+                if event.turn.status == "failed":
+                    raise PeerReplyFailed(event.turn.error or CUT_OFF)
+                return
 
 
 def _save_peer_reply(
-    *, db: Session, practice: PracticeSession, turn: Turn, text: str, state: PersonaState, failed: bool
+    *,
+    db: Session,
+    practice: PracticeSession,
+    turn: Turn,
+    text: str,
+    state: PersonaState,
+    error: str | None,
+    failed: bool,
 ) -> None:
     turn.text = text.strip()
     turn.status = "failed" if failed else "complete"
-    turn.error = "The peer's reply was cut off. You can carry on with your next message." if failed else None
+    turn.error = error
     turn.persona_state = state.model_dump()
     turn.updated_at = utcnow()
     practice.persona_state = state.model_dump()
@@ -163,7 +253,8 @@ def _save_peer_reply(
 
 
 async def collect_peer_reply(*, db: Session, ctx: PracticeContext, practice: PracticeSession, peer_turn: Turn) -> Turn:
-    async for _ in stream_peer_reply(db=db, ctx=ctx, practice=practice, peer_turn=peer_turn):
+    """Write the whole reply and wait for the judge's grade too (for the JSON API and plain form posts)."""
+    async for _ in stream_peer_events(db=db, ctx=ctx, practice=practice, peer_turn=peer_turn):
         pass
     db.refresh(peer_turn)
     return peer_turn

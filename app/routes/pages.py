@@ -13,22 +13,25 @@ from fastapi.routing import APIRoute
 from sqlmodel import Session
 from sse_starlette import EventSourceResponse
 
+from app.auth.access import visible_sessions_clause
+from app.auth.deps import CurrentUser
 from app.db import SessionDep
 from app.models import PracticeSession, Turn
 from app.practice.context import PracticeContext, PracticeDep
+from app.practice.limits import TooManyTurns, check_turn_rate
 from app.practice.messages import MessageRejected
 from app.practice.sessions import (
     SessionEnded,
     SessionNotFound,
     UnknownScenario,
     end_session,
-    find_session,
     list_sessions,
     list_turns,
     start_session,
 )
 from app.practice.summary import graded_turns, summarise
 from app.practice.turns import collect_peer_reply, finish_pending_replies, submit_turn
+from app.routes.guards import readable_session, writable_session
 from app.routes.presenters import grade_public, state_public, turn_public
 from app.routes.streaming import peer_events
 from app.routes.views import Exchange, exchanges, replay_step, revealed_facts, session_row, trust_change
@@ -59,14 +62,20 @@ class PageRoute(APIRoute):
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 
-def load_practice(session_id: str, db: SessionDep) -> PracticeSession:
-    return find_session(db=db, session_id=session_id)
+def load_readable(session_id: str, db: SessionDep, user: CurrentUser) -> PracticeSession:
+    return readable_session(db=db, user=user, session_id=session_id)
 
 
-PracticeSessionDep = Annotated[PracticeSession, Depends(load_practice)]
+def load_writable(session_id: str, db: SessionDep, user: CurrentUser) -> PracticeSession:
+    return writable_session(db=db, user=user, session_id=session_id)
+
+
+PracticeSessionDep = Annotated[PracticeSession, Depends(load_readable)]
+OwnSessionDep = Annotated[PracticeSession, Depends(load_writable)]
 
 
 def _page(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
+    context = {"user": getattr(request.state, "user", None), **context}
     return templates.TemplateResponse(request, name, context, status_code=status_code)
 
 
@@ -92,7 +101,7 @@ def _home_context(
 
 
 @router.get("/")
-def home(request: Request, ctx: PracticeDep) -> Response:
+def home(request: Request, ctx: PracticeDep, _user: CurrentUser) -> Response:
     return _page(request, "home.html", _home_context(ctx))
 
 
@@ -101,15 +110,17 @@ def create_session(
     request: Request,
     db: SessionDep,
     ctx: PracticeDep,
+    user: CurrentUser,
     persona: Annotated[str, Form(max_length=80)] = "",
     rubric: Annotated[str, Form(max_length=80)] = "",
-    trainee_name: Annotated[str, Form(max_length=80)] = "",
 ) -> Response:
     rubric = rubric or ctx.settings.default_rubric
     try:
-        practice = start_session(db=db, ctx=ctx, persona_id=persona, rubric_id=rubric, trainee_name=trainee_name)
+        practice = start_session(
+            db=db, ctx=ctx, persona_id=persona, rubric_id=rubric, trainee_name=user.display_name, trainee_id=user.id
+        )
     except UnknownScenario as exc:
-        chosen = {"persona": persona, "rubric": rubric, "trainee_name": trainee_name}
+        chosen = {"persona": persona, "rubric": rubric}
         context = _home_context(ctx, error=f"{exc} Choose one from the list.", chosen=chosen)
         return _page(request, "home.html", context, status.HTTP_422_UNPROCESSABLE_CONTENT)
     return RedirectResponse(f"/sessions/{practice.id}", status.HTTP_303_SEE_OTHER)
@@ -140,7 +151,7 @@ def _chat_context(
 
 
 @router.get("/sessions/{session_id}")
-async def chat(request: Request, practice: PracticeSessionDep, db: SessionDep, ctx: PracticeDep) -> Response:
+async def chat(request: Request, practice: OwnSessionDep, db: SessionDep, ctx: PracticeDep) -> Response:
     await finish_pending_replies(db=db, ctx=ctx, practice=practice)
     return _page(request, "chat.html", _chat_context(db, ctx, practice))
 
@@ -148,14 +159,16 @@ async def chat(request: Request, practice: PracticeSessionDep, db: SessionDep, c
 @router.post("/sessions/{session_id}/turns")
 async def post_turn(
     request: Request,
-    practice: PracticeSessionDep,
+    practice: OwnSessionDep,
     db: SessionDep,
     ctx: PracticeDep,
+    user: CurrentUser,
     text: Annotated[str, Form()] = "",
 ) -> Response:
     try:
+        check_turn_rate(db=db, user=user, per_minute=ctx.settings.turns_per_minute)
         submitted = await submit_turn(db=db, ctx=ctx, practice=practice, text=text)
-    except (MessageRejected, SessionEnded) as exc:
+    except (MessageRejected, SessionEnded, TooManyTurns) as exc:
         return _rejected(request, db, ctx, practice, error=str(exc), draft=text)
     if _is_htmx(request):  # the exchange, with the peer's reply still to stream
         trainee = graded_turns(db=db, turns=[submitted.trainee_turn])[0]
@@ -182,7 +195,7 @@ def _rejected(
 
 
 @router.get("/sessions/{session_id}/turns/{turn_id}/stream")
-def stream_turn(practice: PracticeSessionDep, turn_id: int, db: SessionDep, ctx: PracticeDep) -> Response:
+def stream_turn(practice: OwnSessionDep, turn_id: int, db: SessionDep, ctx: PracticeDep) -> Response:
     turn = db.get(Turn, turn_id)
     if turn is None or turn.session_id != practice.id or turn.role != "peer":
         raise PageNotFound(f"No peer reply {turn_id} in practice session '{practice.id}'.")
@@ -190,7 +203,7 @@ def stream_turn(practice: PracticeSessionDep, turn_id: int, db: SessionDep, ctx:
 
 
 @router.post("/sessions/{session_id}/end")
-def end(practice: PracticeSessionDep, db: SessionDep) -> Response:
+def end(practice: OwnSessionDep, db: SessionDep) -> Response:
     end_session(db=db, practice=practice)
     return RedirectResponse(f"/sessions/{practice.id}/summary", status.HTTP_303_SEE_OTHER)
 
@@ -218,8 +231,10 @@ async def summary(request: Request, practice: PracticeSessionDep, db: SessionDep
 
 
 @router.get("/supervisor")
-def supervisor(request: Request, db: SessionDep, ctx: PracticeDep) -> Response:
-    rows = [session_row(db=db, ctx=ctx, practice=practice) for practice in list_sessions(db=db)]
+def supervisor(request: Request, db: SessionDep, ctx: PracticeDep, user: CurrentUser) -> Response:
+    """Supervisors see their cohorts' sessions, staff everyone's, trainees their own."""
+    visible = visible_sessions_clause(db=db, user=user)
+    rows = [session_row(db=db, ctx=ctx, practice=practice) for practice in list_sessions(db=db, visible=visible)]
     rubric = ctx.catalog.rubrics.get(ctx.settings.default_rubric)
     context = {"section": "supervisor", "rows": rows, "rubric": rubric.item if rubric else None}
     return _page(request, "supervisor.html", context)

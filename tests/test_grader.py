@@ -1,0 +1,202 @@
+"""The offline grader, with the real embedding model and the shipped crss-core model: no mocks."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from app.config import PROJECT_ROOT
+from app.content.loader import content_hash, load_model
+from app.content.rubrics import Rubric
+from app.grading.base import ContextTurn, Grade
+from app.grading.classifier import GraderModel
+from app.grading.cues import IndicatorMatcher
+from app.grading.embeddings import get_encoder
+from app.grading.features import FeatureSpace, ReplyCase, encode_cases
+from app.grading.fitting import FitParams
+from app.grading.offline import OfflineGrader, load_offline_grader
+from app.grading.training import build_training_set, fit_model, train_rubric
+
+RUBRIC_FILE = PROJECT_ROOT / "rubrics" / "crss-core.yaml"
+RISKS = ("pressure", "authority", "dependency", "boundaries")
+SLIP = [ContextTurn(role="peer", text="I slipped last weekend and drank. I feel like I wasted six months.")]
+
+
+@pytest.fixture(scope="module")
+def grader() -> OfflineGrader:
+    rubric = load_model(RUBRIC_FILE, Rubric)
+    loaded = load_offline_grader(content_dir=PROJECT_ROOT, rubric=rubric, version=content_hash(RUBRIC_FILE))
+    assert loaded.name == "offline", "the trained crss-core model is missing: run python -m app train"
+    return loaded
+
+
+def assert_from_reply(words: list[str], reply: str) -> None:
+    assert words
+    for phrase in words:
+        assert phrase.lower() in reply.lower()
+
+
+def test_pushy_reply_is_pressure_with_evidence_from_the_reply(grader: OfflineGrader) -> None:
+    reply = "You need to get to a meeting tonight, no excuses. Promise me you'll call your sponsor."
+    grade = grader.grade_now(context=SLIP, reply=reply)
+    assert grade.scores["pressure"] >= 2
+    assert_from_reply(grade.evidence["pressure"], reply)
+
+
+def test_warm_reflection_is_empathy_without_risks(grader: OfflineGrader) -> None:
+    reply = (
+        "It sounds like you're really disappointed in yourself, and those six months still matter. "
+        "What was the weekend like for you?"
+    )
+    grade = grader.grade_now(context=SLIP, reply=reply)
+    assert grade.scores["empathy"] >= 2
+    assert all(grade.scores[key] < 2 for key in RISKS)
+    assert grade.coaching.worked and not grade.coaching.points
+
+
+def test_call_me_anytime_flags_dependency_or_boundaries(grader: OfflineGrader) -> None:
+    context = [ContextTurn(role="peer", text="Nights are the worst. That's when I want to drink.")]
+    reply = "Here's my personal cell, call me anytime, day or night."
+    grade = grader.grade_now(context=context, reply=reply)
+    assert max(grade.scores["dependency"], grade.scores["boundaries"]) >= 2
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Would it help if I shared a few things other people have tried after a slip? Totally your call.",
+        "If you'd like, I could share some options a few folks have found useful. No pressure either way.",
+    ],
+)
+def test_permission_asking_offer_is_not_pressure(grader: OfflineGrader, reply: str) -> None:
+    assert grader.grade_now(context=SLIP, reply=reply).scores["pressure"] < 2
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "You need to get to a meeting tonight, no excuses.",
+        "I hear how much this hurts. But you have to tell your counselor tomorrow.",
+        "Here's my personal cell, call me anytime, day or night.",
+        "Sounds like depression to me. Trust me, I know what's best: stop drinking and go to AA.",
+        "ok",
+        "It sounds like you're disappointed in yourself. What was the weekend like?",
+    ],
+)
+def test_coaching_names_what_worked_and_a_better_reply_for_each_flag(grader: OfflineGrader, reply: str) -> None:
+    grade = grader.grade_now(context=SLIP, reply=reply)
+    coaching = grade.coaching
+    assert coaching.worked and all(item.strip() for item in coaching.worked)
+    assert coaching.summary.strip()
+    flagged = grade.flagged(RISKS)
+    pointed = {p.dimension: p for p in coaching.points}
+    for key in flagged:
+        point = pointed[key]
+        assert point.better_reply.strip() and point.principle and point.why_now
+        assert_from_reply(point.evidence, reply)
+    if not flagged and grade.scores["empathy"] < 2:
+        assert "empathy" in pointed
+
+
+async def test_async_grade_and_batch_agree(grader: OfflineGrader) -> None:
+    replies = ["You need to go to rehab now.", "That sounds so heavy. What's been hardest?"]
+    batched = grader.grade_many([(SLIP, r) for r in replies])
+    for reply, from_batch in zip(replies, batched, strict=True):
+        single = await grader.grade(context=SLIP, reply=reply)
+        assert isinstance(single, Grade) and single.grader == "offline"
+        assert single.scores == from_batch.scores
+
+
+def test_grader_without_model_falls_back_to_indicators(tmp_path: Path) -> None:
+    rubric = load_model(RUBRIC_FILE, Rubric)
+    fallback = OfflineGrader(rubric, tmp_path / "no-model", content_dir=tmp_path)
+    grade = fallback.grade_now(context=SLIP, reply="You have to go to a meeting tonight, no excuses.")
+    assert fallback.name == grade.grader == "offline-indicators"
+    assert grade.scores["pressure"] >= 2 and grade.coaching.worked
+
+
+# --- training a new rubric from its own examples -------------------------------------------------
+
+PUSHY = ["You have to {a} today.", "Just {a}, no excuses.", "You must {a} right now.", "I insist you {a}."]
+GENTLE = ["Would you want to {a} at some point?", "What do you think about trying to {a}?",
+          "If it feels right, you could {a}. Your call.", "How would it be for you to {a}?"]
+WARM = ["That sounds really hard. ", "I can hear how tired you are. ", "", "Thanks for telling me. "]
+ACTIONS = ["call your sister", "go to the group", "talk to your doctor", "take a walk", "write it down"]
+PEERS = ["I can't sleep again.", "Work is wrecking me.", "My mom won't call back.", "I almost drank.",
+         "The group felt weird.", "I feel stuck."]
+
+
+def tiny_rubric() -> dict[str, object]:
+    def dimension(key: str, kind: str, pattern: str, good: str, bad: str) -> dict[str, object]:
+        return {
+            "key": key, "name": key.title(), "kind": kind, "description": f"{key} in a reply",
+            "principle": f"The {key} principle.", "why_it_matters": f"Why {key} matters.",
+            "anchors": {level: f"{key} level {level}" for level in range(5)},
+            "indicators": [{"pattern": pattern, "level": 2}],
+            "exemplars": [{"peer": "I feel stuck.", "reply": good, "level": 0},
+                          {"peer": "I feel stuck.", "reply": bad, "level": 3}],
+            "coaching_tips": [f"A tip about {key}."],
+        }
+
+    return {
+        "id": "tiny", "name": "Tiny", "description": "A two-dimension rubric for tests.",
+        "dimensions": [
+            dimension("pushy", "risk", "you (have|must) to", "What would help?", "You have to go now."),
+            dimension("warmth", "skill", "sounds (really )?hard", "Fine.", "That sounds really hard."),
+        ],
+    }
+
+
+def write_tiny_content(root: Path) -> Path:
+    (root / "rubrics" / "tiny" / "examples").mkdir(parents=True)
+    (root / "rubrics" / "tiny.yaml").write_text(yaml.safe_dump(tiny_rubric()), encoding="utf-8")
+    lines = []
+    for n in range(48):
+        peer, action, warm = PEERS[n % 6], ACTIONS[n % 5], WARM[n % 4]
+        pushy = n % 2 == 0
+        reply = warm + (PUSHY if pushy else GENTLE)[n % 4].format(a=action)
+        labels = {"pushy": 3 if pushy else 0, "warmth": 2 if warm else 0}
+        lines.append(json.dumps({"id": n, "context": [{"role": "peer", "text": peer}], "reply": reply,
+                                 "labels": labels}))
+    lines.append("{broken line")
+    (root / "rubrics" / "tiny" / "examples" / "part-1.jsonl").write_text("\n".join(lines), encoding="utf-8")
+    return root / "rubrics" / "tiny.yaml"
+
+
+def test_training_a_new_rubric_gives_a_working_grader(tmp_path: Path) -> None:
+    rubric_file = write_tiny_content(tmp_path)
+    report = train_rubric(content_dir=tmp_path, rubric_id="tiny")
+    assert report.skipped_lines == 1 and report.examples == 48 + 4
+    assert (tmp_path / "rubrics" / "tiny" / "model" / "model.npz").is_file()
+    assert report.size_bytes < 5_000_000
+    rubric = load_model(rubric_file, Rubric)
+    tiny = load_offline_grader(content_dir=tmp_path, rubric=rubric, version=content_hash(rubric_file))
+    assert tiny.name == "offline"
+    context = [ContextTurn(role="peer", text="I can't sleep again.")]
+    pushy = tiny.grade_now(context=context, reply="You have to call your sister today.")
+    gentle = tiny.grade_now(context=context, reply="Would you want to take a walk at some point?")
+    assert set(pushy.scores) == {"pushy", "warmth"}
+    assert pushy.scores["pushy"] >= 2 > gentle.scores["pushy"]
+    assert pushy.coaching.points and pushy.coaching.points[0].better_reply
+
+
+def test_training_is_reproducible_and_export_round_trips_exactly(tmp_path: Path) -> None:
+    rubric_file = write_tiny_content(tmp_path)
+    rubric = load_model(rubric_file, Rubric)
+    params = FitParams(grid=((0.1, 5.0), (0.3, 2.0)))
+    data = build_training_set(tmp_path, rubric)
+    model, _ = fit_model(data, params)
+    again, _ = fit_model(data, params)
+    model.save(tmp_path / "exported")
+    loaded = GraderModel.load(tmp_path / "exported")
+
+    space = FeatureSpace(IndicatorMatcher(rubric), loaded.vocabulary)
+    cases = [ReplyCase(context=[], reply=r) for r in ["You must go now.", "That sounds hard. How are you?"]]
+    features = [space.features(e) for e in encode_cases(cases, get_encoder())]
+    before, reloaded, repeated = model.predict(features), loaded.predict(features), again.predict(features)
+    for key in rubric.keys:
+        assert np.array_equal(before[key][0], reloaded[key][0])
+        assert np.array_equal(before[key][1], reloaded[key][1])
+        assert np.array_equal(before[key][1], repeated[key][1])
