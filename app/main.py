@@ -1,6 +1,8 @@
 """The ASGI application: `app.main:app`."""
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response, status
 from fastapi.responses import JSONResponse, RedirectResponse
@@ -10,7 +12,8 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from app.auth.deps import Forbidden, NotSignedIn
 from app.config import Settings, get_settings
-from app.routes import account_pages, admin_api, api, auth_api, pages
+from app.llm import connection_pool
+from app.routes import account_pages, admin_api, api, auth_api, pages, review_pages, staff_pages
 from app.security import BodySizeLimitMiddleware, CSRFMiddleware, SecurityHeadersMiddleware
 from app.templating import WEB_DIR, templates
 
@@ -54,13 +57,22 @@ def _add_middleware(application: FastAPI, settings: Settings) -> None:
     application.add_middleware(SecurityHeadersMiddleware)
 
 
+@asynccontextmanager
+async def _llm_connections(_app: FastAPI) -> AsyncIterator[None]:
+    """Connections to the LLM endpoint are kept open for the app's life, and closed with it."""
+    async with connection_pool():
+        yield
+
+
 def create_app() -> FastAPI:
     settings = get_settings()
     logging.basicConfig(level=settings.log_level)
-    application = FastAPI(title="Peer Practice", version="0.1.0", docs_url=None, redoc_url=None)
+    application = FastAPI(
+        title="Peer Practice", version="0.1.0", docs_url=None, redoc_url=None, lifespan=_llm_connections
+    )
     application.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
-    for router in (auth_api.router, api.router, admin_api.router, account_pages.router, pages.router):
-        application.include_router(router)
+    for module in (auth_api, api, admin_api, account_pages, pages, review_pages, staff_pages):
+        application.include_router(module.router)
     application.add_exception_handler(NotSignedIn, _not_signed_in)
     application.add_exception_handler(Forbidden, _forbidden)
     application.add_exception_handler(StarletteHTTPException, _http_error)

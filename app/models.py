@@ -79,6 +79,7 @@ class PracticeSession(SQLModel, table=True):
     rubric_id: str = Field(max_length=80)
     rubric_version: str = Field(max_length=32)
     engine: str = Field(max_length=32)
+    mode: str = Field(default="practice", max_length=16, description="practice: coaching live; assessment: at the end")
     status: str = Field(default="active", max_length=16)
     persona_state: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, index=True)

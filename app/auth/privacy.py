@@ -1,7 +1,9 @@
 """A trainee's data: everything about them as one export, and deleting all of it."""
 
+from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import func
 from sqlmodel import Session, col, delete, select
 
 from app.models import CohortMember, GradeRecord, PracticeSession, Review, Turn, User
@@ -53,3 +55,27 @@ def delete_user_data(*, db: Session, user: User) -> int:
     db.delete(user)
     db.commit()
     return len(session_ids)
+
+
+@dataclass(frozen=True)
+class DataCounts:
+    """How much deleting a user removes, for the confirmation page."""
+
+    sessions: int
+    turns: int
+    reviews_written: int
+
+
+def count_user_data(*, db: Session, user: User) -> DataCounts:
+    session_ids = select(PracticeSession.id).where(PracticeSession.trainee_id == user.id)
+    turns = select(func.count()).select_from(Turn).where(col(Turn.session_id).in_(session_ids))
+    sessions = select(func.count()).select_from(PracticeSession).where(PracticeSession.trainee_id == user.id)
+    reviews = select(func.count()).select_from(Review).where(Review.author_id == user.id)
+    return DataCounts(
+        sessions=db.exec(sessions).one(), turns=db.exec(turns).one(), reviews_written=db.exec(reviews).one()
+    )
+
+
+def sessions_per_user(*, db: Session) -> dict[int, int]:
+    query = select(PracticeSession.trainee_id, func.count()).group_by(col(PracticeSession.trainee_id))
+    return {int(uid): int(n) for uid, n in db.exec(query).all() if uid is not None}

@@ -11,6 +11,14 @@ from app.persona.state import initial_state
 from app.practice.context import PracticeContext
 
 
+SESSION_MODES = ("practice", "assessment")
+
+
+def coaching_held_back(practice: PracticeSession) -> bool:
+    """In assessment mode the trainee sees grades, coaching and the peer's feelings only once it ends."""
+    return practice.mode == "assessment" and practice.status != "ended"
+
+
 class UnknownScenario(LookupError):
     """A persona or rubric id that the catalog does not hold."""
 
@@ -44,6 +52,7 @@ def start_session(
     rubric_id: str,
     trainee_name: str = "",
     trainee_id: int | None = None,
+    mode: str = "practice",
 ) -> PracticeSession:
     catalog = ctx.catalog
     if persona_id not in catalog.personas:
@@ -55,6 +64,7 @@ def start_session(
     practice = PracticeSession(
         trainee_name=trainee_name.strip()[:80],
         trainee_id=trainee_id,
+        mode=mode if mode in SESSION_MODES else "practice",
         persona_id=persona_id,
         persona_version=persona_entry.version,
         rubric_id=rubric_id,

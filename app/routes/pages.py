@@ -1,15 +1,13 @@
-"""Web pages: the scenario picker, the chat (htmx + SSE), the summary and the supervisor's replay.
+"""Web pages: the scenario picker, the chat (htmx + SSE), the summary and the list of sessions.
 
 Every form works as a plain POST (303 back to a page); with htmx the same routes answer with the
-partial templates ("_*.html") that the page swaps in. The peer's reply streams over SSE.
+partial templates ("_*.html") that the page swaps in. The peer's reply streams over SSE. The
+replay with supervisors' reviews is in `review_pages`, the staff page in `staff_pages`.
 """
 
-from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request, Response, status
-from fastapi.responses import RedirectResponse
-from fastapi.routing import APIRoute
+from fastapi import APIRouter, Form, Request, Response, status
 from sqlmodel import Session
 from sse_starlette import EventSourceResponse
 
@@ -22,7 +20,6 @@ from app.practice.limits import TooManyTurns, check_turn_rate
 from app.practice.messages import MessageRejected
 from app.practice.sessions import (
     SessionEnded,
-    SessionNotFound,
     UnknownScenario,
     end_session,
     list_sessions,
@@ -31,56 +28,20 @@ from app.practice.sessions import (
 )
 from app.practice.summary import graded_turns, summarise
 from app.practice.turns import collect_peer_reply, finish_pending_replies, submit_turn
-from app.routes.guards import readable_session, writable_session
+from app.routes.page_kit import (
+    OwnSessionDep,
+    PageNotFound,
+    PageRoute,
+    PracticeSessionDep,
+    is_htmx,
+    render,
+    see_other,
+)
 from app.routes.presenters import grade_public, state_public, turn_public
 from app.routes.streaming import peer_events
-from app.routes.views import Exchange, exchanges, replay_step, revealed_facts, session_row, trust_change
-from app.templating import templates
-
-
-class PageNotFound(LookupError):
-    """Something a page asked for (a session, a turn) does not exist."""
-
-
-class PageRoute(APIRoute):
-    """Answers a missing session or turn with the 404 page instead of JSON."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def handle(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except (SessionNotFound, PageNotFound) as exc:
-                return templates.TemplateResponse(
-                    request, "404.html", {"message": str(exc)}, status_code=status.HTTP_404_NOT_FOUND
-                )
-
-        return handle
-
+from app.routes.views import Exchange, exchanges, revealed_facts, session_row, trust_change
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
-
-
-def load_readable(session_id: str, db: SessionDep, user: CurrentUser) -> PracticeSession:
-    return readable_session(db=db, user=user, session_id=session_id)
-
-
-def load_writable(session_id: str, db: SessionDep, user: CurrentUser) -> PracticeSession:
-    return writable_session(db=db, user=user, session_id=session_id)
-
-
-PracticeSessionDep = Annotated[PracticeSession, Depends(load_readable)]
-OwnSessionDep = Annotated[PracticeSession, Depends(load_writable)]
-
-
-def _page(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
-    context = {"user": getattr(request.state, "user", None), **context}
-    return templates.TemplateResponse(request, name, context, status_code=status_code)
-
-
-def _is_htmx(request: Request) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 # --- scenario picker -------------------------------------------------------------------------
@@ -102,7 +63,7 @@ def _home_context(
 
 @router.get("/")
 def home(request: Request, ctx: PracticeDep, _user: CurrentUser) -> Response:
-    return _page(request, "home.html", _home_context(ctx))
+    return render(request, "home.html", _home_context(ctx))
 
 
 @router.post("/sessions")
@@ -122,8 +83,8 @@ def create_session(
     except UnknownScenario as exc:
         chosen = {"persona": persona, "rubric": rubric}
         context = _home_context(ctx, error=f"{exc} Choose one from the list.", chosen=chosen)
-        return _page(request, "home.html", context, status.HTTP_422_UNPROCESSABLE_CONTENT)
-    return RedirectResponse(f"/sessions/{practice.id}", status.HTTP_303_SEE_OTHER)
+        return render(request, "home.html", context, status.HTTP_422_UNPROCESSABLE_CONTENT)
+    return see_other(f"/sessions/{practice.id}")
 
 
 # --- the chat ----------------------------------------------------------------------------------
@@ -153,7 +114,7 @@ def _chat_context(
 @router.get("/sessions/{session_id}")
 async def chat(request: Request, practice: OwnSessionDep, db: SessionDep, ctx: PracticeDep) -> Response:
     await finish_pending_replies(db=db, ctx=ctx, practice=practice)
-    return _page(request, "chat.html", _chat_context(db, ctx, practice))
+    return render(request, "chat.html", _chat_context(db, ctx, practice))
 
 
 @router.post("/sessions/{session_id}/turns")
@@ -170,12 +131,12 @@ async def post_turn(
         submitted = await submit_turn(db=db, ctx=ctx, practice=practice, text=text)
     except (MessageRejected, SessionEnded, TooManyTurns) as exc:
         return _rejected(request, db, ctx, practice, error=str(exc), draft=text)
-    if _is_htmx(request):  # the exchange, with the peer's reply still to stream
+    if is_htmx(request):  # the exchange, with the peer's reply still to stream
         trainee = graded_turns(db=db, turns=[submitted.trainee_turn])[0]
         exchange = Exchange(trainee=turn_public(trainee.turn, trainee.grade), peer=turn_public(submitted.peer_turn))
-        return _page(request, "_exchange.html", {**_chat_context(db, ctx, practice), "exchange": exchange})
+        return render(request, "_exchange.html", {**_chat_context(db, ctx, practice), "exchange": exchange})
     await collect_peer_reply(db=db, ctx=ctx, practice=practice, peer_turn=submitted.peer_turn)
-    return RedirectResponse(f"/sessions/{practice.id}#turn-{submitted.trainee_turn.id}", status.HTTP_303_SEE_OTHER)
+    return see_other(f"/sessions/{practice.id}#turn-{submitted.trainee_turn.id}")
 
 
 def _rejected(
@@ -186,9 +147,9 @@ def _rejected(
     htmx gets 200, not 422: a 4xx answer makes the browser log a console error on every refusal.
     """
     context = _chat_context(db, ctx, practice, error=error, draft=draft)
-    if not _is_htmx(request):
-        return _page(request, "chat.html", context, status.HTTP_422_UNPROCESSABLE_CONTENT)
-    response = _page(request, "_composer.html", context)
+    if not is_htmx(request):
+        return render(request, "chat.html", context, status.HTTP_422_UNPROCESSABLE_CONTENT)
+    response = render(request, "_composer.html", context)
     response.headers["HX-Retarget"] = "#composer"
     response.headers["HX-Reswap"] = "outerHTML"
     return response
@@ -205,7 +166,7 @@ def stream_turn(practice: OwnSessionDep, turn_id: int, db: SessionDep, ctx: Prac
 @router.post("/sessions/{session_id}/end")
 def end(practice: OwnSessionDep, db: SessionDep) -> Response:
     end_session(db=db, practice=practice)
-    return RedirectResponse(f"/sessions/{practice.id}/summary", status.HTTP_303_SEE_OTHER)
+    return see_other(f"/sessions/{practice.id}/summary")
 
 
 @router.get("/sessions/{session_id}/summary")
@@ -224,7 +185,7 @@ async def summary(request: Request, practice: PracticeSessionDep, db: SessionDep
         "state": state,
         "facts": revealed_facts(persona, state.revealed),
     }
-    return _page(request, "summary.html", context)
+    return render(request, "summary.html", context)
 
 
 # --- supervisor --------------------------------------------------------------------------------
@@ -237,20 +198,4 @@ def supervisor(request: Request, db: SessionDep, ctx: PracticeDep, user: Current
     rows = [session_row(db=db, ctx=ctx, practice=practice) for practice in list_sessions(db=db, visible=visible)]
     rubric = ctx.catalog.rubrics.get(ctx.settings.default_rubric)
     context = {"section": "supervisor", "rows": rows, "rubric": rubric.item if rubric else None}
-    return _page(request, "supervisor.html", context)
-
-
-@router.get("/supervisor/sessions/{session_id}")
-async def replay(request: Request, practice: PracticeSessionDep, db: SessionDep, ctx: PracticeDep) -> Response:
-    await finish_pending_replies(db=db, ctx=ctx, practice=practice)
-    persona = ctx.catalog.persona(practice.persona_id)
-    graded = graded_turns(db=db, turns=list_turns(db=db, session_id=practice.id))
-    context = {
-        "section": "supervisor",
-        "practice": practice,
-        "persona": persona,
-        "rubric": ctx.catalog.rubric(practice.rubric_id),
-        "steps": [replay_step(persona, g) for g in graded],
-        "graders": sorted({g.grade.grader for g in graded if g.grade is not None}),
-    }
-    return _page(request, "replay.html", context)
+    return render(request, "supervisor.html", context)

@@ -2,10 +2,13 @@
 
 from typing import Any
 
+from sqlmodel import Session
+
 from app.grading.base import Coaching
 from app.models import GradeRecord, PracticeSession, Review, Turn
-from app.practice.reviews import effective_scores
-from app.practice.summary import GradedTurn
+from app.practice.reviews import effective_scores, reviews_for
+from app.practice.sessions import list_turns
+from app.practice.summary import GradedTurn, graded_turns
 from app.routes.schemas import (
     GradePublic,
     PersonaStatePublic,
@@ -53,6 +56,8 @@ def state_public(state: dict[str, Any]) -> PersonaStatePublic:
         mood=state["mood"],
         revealed=list(state.get("revealed", [])),
         outcome=bool(state.get("outcome_reached", False)),
+        stage=state.get("stage"),
+        inner_voice=state.get("inner_voice") or None,
     )
 
 
@@ -87,3 +92,10 @@ def session_public(
         persona_state=state_public(practice.persona_state),
         turns=[turn_public(g.turn, g.grade, reviews.get(g.turn.id or 0)) for g in graded],
     )
+
+
+def transcript(*, db: Session, practice: PracticeSession) -> SessionPublic:
+    """A whole session as the API returns it: turns, grades, reviews and the scores after review."""
+    turns = list_turns(db=db, session_id=practice.id)
+    reviews = reviews_for(db=db, turn_ids=[t.id for t in turns if t.id is not None])
+    return session_public(practice, graded_turns(db=db, turns=turns), reviews)

@@ -92,10 +92,14 @@ class TurnPublic(BaseModel):
 
 
 class PersonaStatePublic(BaseModel):
-    trust: int
+    """The peer's hidden state: shown live in practice mode, always in the supervisor's replay."""
+
+    trust: int = Field(ge=0, le=100)
     mood: str
-    revealed: list[str]
-    outcome: bool
+    revealed: list[str] = Field(description="Ids of the hidden facts the peer has told so far")
+    outcome: bool = Field(description="Whether the conversation reached the persona's outcome")
+    stage: str | None = Field(default=None, description="Stage of change, which can move on at the outcome")
+    inner_voice: str | None = Field(default=None, description="What the peer thinks but does not say")
 
 
 class SessionPublic(BaseModel):

@@ -1,7 +1,6 @@
-"""What the pages show, shaped from the practice loop's rows: exchanges, session rows, replay steps."""
+"""What the pages show, shaped from the practice loop's rows: exchanges and session rows (replay: replay_views)."""
 
 from dataclasses import dataclass
-from typing import Any
 
 from sqlmodel import Session
 
@@ -9,9 +8,8 @@ from app.content.personas import HiddenFact, Persona
 from app.models import PracticeSession, Turn
 from app.practice.context import PracticeContext
 from app.practice.sessions import list_turns
-from app.practice.summary import GradedTurn, graded_turns, summarise
-from app.routes.presenters import state_public, turn_public
-from app.routes.schemas import PersonaStatePublic, TurnPublic
+from app.practice.summary import graded_turns, summarise
+from app.routes.schemas import TurnPublic
 
 
 @dataclass
@@ -66,28 +64,4 @@ def session_row(*, db: Session, ctx: PracticeContext, practice: PracticeSession)
         persona_name=persona.item.name if persona else practice.persona_id,
         replies=sum(1 for g in graded if g.turn.role == "trainee"),
         averages=summarise(rubric=rubric.item, graded=graded).averages if rubric else {},
-    )
-
-
-@dataclass(frozen=True)
-class ReplayStep:
-    """One turn as the supervisor sees it: the words, the grade, and the peer's state after it."""
-
-    turn: TurnPublic
-    state: PersonaStatePublic | None
-    facts: list[HiddenFact]
-    new_facts: list[str]
-    reading: dict[str, Any] | None
-
-
-def replay_step(persona: Persona, graded: GradedTurn) -> ReplayStep:
-    turn = graded.turn
-    state = state_public(turn.persona_state) if turn.role == "peer" and turn.persona_state else None
-    reading = turn.reading if turn.role == "peer" else None
-    return ReplayStep(
-        turn=turn_public(turn, graded.grade),
-        state=state,
-        facts=revealed_facts(persona, state.revealed) if state else [],
-        new_facts=list(reading.get("revealed_now", [])) if reading else [],
-        reading=reading,
     )

@@ -95,4 +95,43 @@
     steps[next].focus();
     history.replaceState(null, "", "#" + steps[next].id);
   });
+
+  // Review form: the level picker names the levels of the chosen dimension (from the rubric's
+  // anchors), moves to that dimension's current level, and shows the full anchor of the chosen level.
+  function reviewLevels(dimension) {
+    var holder = dimension.closest("[data-level-labels]");
+    try {
+      var labels = JSON.parse((holder && holder.getAttribute("data-level-labels")) || "{}");
+      return labels[dimension.value] || [];
+    } catch (error) {
+      return [];
+    }
+  }
+
+  function syncReviewForm(form, dimensionChanged) {
+    var dimension = form.querySelector("[data-review-dimension]");
+    var level = form.querySelector("[data-review-level]");
+    var anchor = form.querySelector("[data-review-anchor]");
+    if (!dimension || !level) return;
+    var levels = reviewLevels(dimension);
+    for (var i = 0; i < level.options.length && i < levels.length; i++) {
+      level.options[i].textContent = i + " · " + levels[i][0];
+      level.options[i].title = levels[i][1];
+    }
+    var current = dimension.options[dimension.selectedIndex].getAttribute("data-current");
+    if (dimensionChanged && current !== null) level.value = current;
+    if (anchor && levels[level.selectedIndex]) anchor.textContent = levels[level.selectedIndex][1];
+  }
+
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    var form = target && target.closest ? target.closest("[data-review-form]") : null;
+    if (form) syncReviewForm(form, target.hasAttribute("data-review-dimension"));
+  });
+
+  // After "back" or a reload the browser may restore other choices than the page was drawn with.
+  window.addEventListener("pageshow", function () {
+    var forms = document.querySelectorAll("[data-review-form]");
+    for (var i = 0; i < forms.length; i++) syncReviewForm(forms[i], false);
+  });
 })();

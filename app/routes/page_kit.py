@@ -1,0 +1,73 @@
+"""What every page module shares: the 404-page route class, rendering, session dependencies, flash notes."""
+
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import Depends, Request, Response, status
+from fastapi.responses import RedirectResponse
+from fastapi.routing import APIRoute
+
+from app.auth.deps import CurrentUser
+from app.db import SessionDep
+from app.models import PracticeSession
+from app.practice.sessions import SessionNotFound
+from app.routes.guards import readable_session, writable_session
+from app.templating import templates
+
+
+class PageNotFound(LookupError):
+    """Something a page asked for (a session, a turn, a user, a session's persona) does not exist."""
+
+
+class PageRoute(APIRoute):
+    """Answers a missing session or turn with the 404 page instead of JSON."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def handle(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except (SessionNotFound, PageNotFound) as exc:
+                return templates.TemplateResponse(
+                    request, "404.html", {"message": str(exc)}, status_code=status.HTTP_404_NOT_FOUND
+                )
+
+        return handle
+
+
+def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
+    """A page with the signed-in user in its context (the nav needs it)."""
+    context = {"user": getattr(request.state, "user", None), **context}
+    return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def see_other(url: str) -> Response:
+    """The answer to a plain form POST: go (back) to a page."""
+    return RedirectResponse(url, status.HTTP_303_SEE_OTHER)
+
+
+def flash(request: Request, message: str) -> None:
+    """A one-line note for the next page (kept in the signed session cookie), e.g. "Created dana"."""
+    request.session["flash"] = message
+
+
+def take_flash(request: Request) -> str | None:
+    note = request.session.pop("flash", None)
+    return note if isinstance(note, str) else None
+
+
+def load_readable(session_id: str, db: SessionDep, user: CurrentUser) -> PracticeSession:
+    return readable_session(db=db, user=user, session_id=session_id)
+
+
+def load_writable(session_id: str, db: SessionDep, user: CurrentUser) -> PracticeSession:
+    return writable_session(db=db, user=user, session_id=session_id)
+
+
+PracticeSessionDep = Annotated[PracticeSession, Depends(load_readable)]
+OwnSessionDep = Annotated[PracticeSession, Depends(load_writable)]

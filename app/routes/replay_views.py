@@ -1,0 +1,195 @@
+"""The supervisor's replay, shaped for the page: each turn with its grade, its reviews, the scores after
+review and the peer's state after it; and the review form a reviewer filled in, kept when refused."""
+
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+from sqlmodel import Session, select
+
+from app.auth.access import can_review
+from app.content.personas import HiddenFact, Persona
+from app.content.rubrics import Rubric
+from app.models import ContentVersion, GradeRecord, PracticeSession, Review, User
+from app.practice.context import PracticeContext
+from app.practice.reviews import ReviewRejected, ReviewRequest, reviews_for
+from app.practice.sessions import list_turns
+from app.practice.summary import GradedTurn, graded_turns
+from app.routes.page_kit import PageNotFound
+from app.routes.presenters import review_public, state_public, turn_public
+from app.routes.schemas import PersonaStatePublic, ReviewPublic, TurnPublic
+from app.routes.views import revealed_facts
+
+MAX_REVIEW_CHARS = 2000
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+class LevelUnchanged(ReviewRejected):
+    """An override that would leave the level where it is."""
+
+
+def anchor_headline(anchor: str) -> str:
+    """The short name of a level anchor: "Clear pressure" from "Clear pressure: "you need to", …"."""
+    head = anchor.split(":", 1)[0].strip()
+    return head if len(head) <= 40 else head[:39].rstrip() + "…"
+
+
+def level_labels(rubric: Rubric) -> dict[str, list[tuple[str, str]]]:
+    """For each dimension, (short name, full anchor) of levels 0-4: the level picker's option texts."""
+    return {d.key: [(anchor_headline(d.anchors[n]), d.anchors[n]) for n in range(5)] for d in rubric.dimensions}
+
+
+def turn_anchor(position: int) -> str:
+    """The id of a turn on the replay page (turns count from 1 there, positions from 0)."""
+    return f"t{position + 1}"
+
+
+@dataclass(frozen=True)
+class ReviewNote:
+    """A review as the replay shows it; an override also says what it changed ("Empathy 1 → 2")."""
+
+    review: ReviewPublic
+    dimension_name: str | None = None
+    before: int | None = None
+
+
+def review_notes(rubric: Rubric, grade: GradeRecord | None, reviews: list[Review]) -> list[ReviewNote]:
+    names = {d.key: d.name for d in rubric.dimensions}
+    scores = dict(grade.scores) if grade else {}
+    notes = []
+    for review in reviews:
+        if review.kind == "override" and review.dimension is not None and review.level is not None:
+            name = names.get(review.dimension, review.dimension)
+            notes.append(ReviewNote(review_public(review), name, scores.get(review.dimension)))
+            scores[review.dimension] = review.level
+        else:
+            notes.append(ReviewNote(review_public(review)))
+    return notes
+
+
+@dataclass(frozen=True)
+class ReplayStep:
+    """One turn: the words, the grade, its reviews, and the peer's state after it."""
+
+    turn: TurnPublic
+    anchor: str
+    state: PersonaStatePublic | None
+    facts: list[HiddenFact]
+    new_facts: list[str]
+    reading: dict[str, Any] | None
+    notes: list[ReviewNote] = field(default_factory=list)
+    graded_as: dict[str, int] = field(default_factory=dict)
+    """The original level of each dimension an override changed."""
+
+    @property
+    def reviewable(self) -> bool:
+        return self.turn.role == "trainee" and self.turn.grade is not None
+
+
+def replay_step(persona: Persona, rubric: Rubric, graded: GradedTurn, reviews: list[Review]) -> ReplayStep:
+    turn, grade = graded.turn, graded.grade
+    state = state_public(turn.persona_state) if turn.role == "peer" and turn.persona_state else None
+    reading = turn.reading if turn.role == "peer" else None
+    public = turn_public(turn, grade, reviews)
+    original = grade.scores if grade else {}
+    return ReplayStep(
+        turn=public,
+        anchor=turn_anchor(turn.position),
+        state=state,
+        facts=revealed_facts(persona, state.revealed) if state else [],
+        new_facts=list(reading.get("revealed_now", [])) if reading else [],
+        reading=reading,
+        notes=review_notes(rubric, grade, reviews),
+        graded_as={k: original.get(k, 0) for k, v in (public.scores or {}).items() if v != original.get(k, 0)},
+    )
+
+
+@dataclass(frozen=True)
+class ReviewForm:
+    """What a reviewer sent, kept when it is refused so they can put it right."""
+
+    turn_id: int
+    kind: str = "override"
+    dimension: str = ""
+    level: str = ""
+    text: str = ""
+    error: str | None = None
+    field: str | None = None
+    """The input the error belongs beside: text, dimension or level (None: the form as a whole)."""
+
+    def request(self) -> ReviewRequest:
+        if self.kind not in ("override", "comment"):
+            raise ReviewRejected("Choose whether to change a score or add a comment.")
+        level = int(self.level) if self.level.strip().isdigit() else None
+        kind: Literal["override", "comment"] = "override" if self.kind == "override" else "comment"
+        return ReviewRequest(kind=kind, text=self.text, dimension=self.dimension or None, level=level)
+
+    def refused(self, rubric: Rubric, error: ReviewRejected) -> "ReviewForm":
+        field = "level" if isinstance(error, LevelUnchanged) else self._field_at_fault(rubric)
+        return replace(self, error=str(error), field=field)
+
+    def check_changes_a_score(self, rubric: Rubric, scores: dict[str, int] | None) -> None:
+        """An override must move the level: "3 → 3" says nothing a comment would not say better."""
+        if self.kind != "override" or scores is None or not self.level.strip().isdigit():
+            return
+        if self.dimension in rubric.keys and scores.get(self.dimension) == int(self.level):
+            name = rubric.dimension(self.dimension).name
+            raise LevelUnchanged(f"{name} is {self.level} already; choose another level, or add a comment instead.")
+
+    def _field_at_fault(self, rubric: Rubric) -> str | None:
+        """The same checks, in the same order, as app.practice.reviews.add_review."""
+        text = self.text.strip()
+        if self.kind in ("override", "comment") and (not text or len(text) > MAX_REVIEW_CHARS):
+            return "text"
+        if self.kind == "override" and self.dimension not in rubric.keys:
+            return "dimension"
+        if self.kind == "override" and not (self.level.strip().isdigit() and int(self.level) <= 4):
+            return "level"
+        return None
+
+
+def _saved_copy(db: Session, kind: str, item_id: str, version: str, model: type[ModelT]) -> ModelT:
+    query = select(ContentVersion).where(
+        ContentVersion.kind == kind, ContentVersion.item_id == item_id, ContentVersion.version == version
+    )
+    saved = db.exec(query).first()
+    try:
+        return model.model_validate(yaml.safe_load(saved.text) if saved else None)
+    except (ValidationError, yaml.YAMLError) as exc:
+        raise PageNotFound(f"The {kind} '{item_id}' of this session is invalid now; fix it on the staff page.") from exc
+
+
+def session_content(*, db: Session, ctx: PracticeContext, practice: PracticeSession) -> tuple[Persona, Rubric]:
+    """The session's persona and rubric: from the catalog, or, when a file there is broken or gone, from
+    the copy saved when the session started, so old sessions can still be replayed and reviewed."""
+    catalog = ctx.catalog
+    persona = catalog.personas.get(practice.persona_id)
+    rubric = catalog.rubrics.get(practice.rubric_id)
+    return (
+        persona.item if persona else _saved_copy(db, "persona", practice.persona_id, practice.persona_version, Persona),
+        rubric.item if rubric else _saved_copy(db, "rubric", practice.rubric_id, practice.rubric_version, Rubric),
+    )
+
+
+def replay_context(
+    *, db: Session, ctx: PracticeContext, practice: PracticeSession, user: User, form: ReviewForm | None = None
+) -> dict[str, Any]:
+    persona, rubric = session_content(db=db, ctx=ctx, practice=practice)
+    graded = graded_turns(db=db, turns=list_turns(db=db, session_id=practice.id))
+    reviews = reviews_for(db=db, turn_ids=[g.turn.id for g in graded if g.turn.id is not None])
+    steps = [replay_step(persona, rubric, g, reviews.get(g.turn.id or 0, [])) for g in graded]
+    may_review = can_review(db=db, user=user, practice=practice)
+    return {
+        "section": "supervisor",
+        "practice": practice,
+        "persona": persona,
+        "rubric": rubric,
+        "steps": steps,
+        "graders": sorted({g.grade.grader for g in graded if g.grade is not None}),
+        "can_review": may_review,
+        "with_reviews": may_review or any(step.notes for step in steps),
+        "review_form": form,
+        "level_labels": level_labels(rubric),
+        "max_review_chars": MAX_REVIEW_CHARS,
+    }
