@@ -121,3 +121,24 @@ def test_turn_is_saved_when_grading_fails(app: FastAPI, client: TestClient) -> N
     assert result["reply"]["text"]
     transcript = client.get(f"/api/sessions/{session['id']}").json()
     assert transcript["turns"][1]["text"] == "I'm glad you came in today."
+
+
+def test_assessment_mode_holds_grades_back_until_the_end(client: TestClient) -> None:
+    response = client.post("/api/sessions", json={"persona": "dana-alcohol", "mode": "assessment"})
+    session = response.json()
+    assert session["mode"] == "assessment"
+    result = say(client, session["id"], PUSHING_LINES[0])
+    assert result["grade"] is None and result["turn"]["grade"] is None
+    assert result["persona_state"]["inner_voice"] is None
+    running = client.get(f"/api/sessions/{session['id']}").json()
+    assert all(t["grade"] is None for t in running["turns"])
+    ended = client.post(f"/api/sessions/{session['id']}/end").json()
+    graded = [t for t in ended["turns"] if t["role"] == "trainee"]
+    assert graded[0]["grade"]["scores"]["pressure"] >= 2, "the grade was saved all along"
+
+
+def test_persona_state_carries_inner_voice_and_stage(client: TestClient) -> None:
+    session = start_session(client)
+    result = say(client, session["id"], EMPATHIC_LINES[0])
+    assert result["persona_state"]["inner_voice"]
+    assert result["persona_state"]["stage"]

@@ -301,3 +301,27 @@ def test_unknown_turn_stream_is_a_404(client: TestClient) -> None:
     assert client.get(f"/sessions/{session_id}/turns/99999/stream").status_code == 404
     assert client.get(f"/sessions/{session_id}/turns/{opening.id + 1000}/stream").status_code == 404
     assert client.post(f"/sessions/{'0' * 32}/end").status_code == 404
+
+
+def test_assessment_mode_shows_no_feedback_until_the_end(client: TestClient) -> None:
+    persona = client.get("/").context["personas"][0].id  # type: ignore[attr-defined]
+    response = client.post("/sessions", data={"persona": persona, "mode": "assessment"}, follow_redirects=False)
+    session_id = response.headers["location"].rsplit("/", 1)[-1]
+    client.post(f"/sessions/{session_id}/turns", data={"text": "You have to stop drinking. Promise me now."})
+    chat = client.get(f"/sessions/{session_id}")
+    assert chat.context["held_back"] is True  # type: ignore[attr-defined]
+    assert 'class="chip ' not in chat.text and "held back" in chat.text
+    assert 'role="meter"' not in chat.text, "the trust meter is hidden during an assessment"
+    early = client.get(f"/sessions/{session_id}/summary", follow_redirects=False)
+    assert early.status_code == 303 and early.headers["location"] == f"/sessions/{session_id}"
+    client.post(f"/sessions/{session_id}/end")
+    summary = client.get(f"/sessions/{session_id}/summary")
+    assert summary.status_code == 200 and summary.context["summary"].graded_count == 1  # type: ignore[attr-defined]
+
+
+def test_practice_mode_shows_the_peers_inner_voice(client: TestClient) -> None:
+    session_id = start(client)
+    client.post(f"/sessions/{session_id}/turns", data={"text": EMPATHIC})
+    chat = client.get(f"/sessions/{session_id}")
+    inner = chat.context["state"].inner_voice  # type: ignore[attr-defined]
+    assert inner and str(escape(inner)) in chat.text

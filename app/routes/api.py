@@ -10,19 +10,18 @@ from app.models import GradeRecord, PracticeSession
 from app.practice.context import PracticeDep
 from app.practice.limits import TooManyTurns, check_turn_rate
 from app.practice.messages import MessageRejected
-from app.practice.reviews import reviews_for
 from app.practice.sessions import (
     SessionEnded,
     UnknownScenario,
+    coaching_held_back,
     end_session,
     list_sessions,
-    list_turns,
     start_session,
 )
-from app.practice.summary import graded_turns
 from app.practice.turns import collect_peer_reply, finish_pending_replies, submit_turn
 from app.routes.guards import readable_session, writable_session
-from app.routes.presenters import grade_public, session_list_item, session_public, state_public, turn_public
+from app.routes.presenters import grade_public, session_list_item, state_public, transcript, turn_public
+from app.routes.responses import CHANGES, SIGNED_IN, errors
 from app.routes.schemas import (
     PersonaSummary,
     RubricSummary,
@@ -32,8 +31,9 @@ from app.routes.schemas import (
     TurnCreate,
     TurnResult,
 )
+from app.security import UnicodeJSONRoute
 
-router = APIRouter(prefix="/api", tags=["api"])
+router = APIRouter(prefix="/api", tags=["api"], route_class=UnicodeJSONRoute, responses=errors(*SIGNED_IN))
 
 
 @router.get("/personas")
@@ -53,9 +53,7 @@ def rubrics(ctx: PracticeDep, _user: CurrentUser) -> list[RubricSummary]:
 
 
 def _transcript(db: SessionDep, practice: PracticeSession) -> SessionPublic:
-    turns = list_turns(db=db, session_id=practice.id)
-    reviews = reviews_for(db=db, turn_ids=[t.id for t in turns if t.id is not None])
-    return session_public(practice, graded_turns(db=db, turns=turns), reviews)
+    return transcript(db=db, practice=practice, hide_grades=coaching_held_back(practice))
 
 
 @router.get("/sessions")
@@ -65,7 +63,7 @@ def sessions(db: SessionDep, user: CurrentUser) -> list[SessionListItem]:
     return [session_list_item(p) for p in list_sessions(db=db, visible=visible)]
 
 
-@router.post("/sessions", status_code=status.HTTP_201_CREATED)
+@router.post("/sessions", status_code=status.HTTP_201_CREATED, responses=errors(*CHANGES, 404))
 def create_session(body: SessionCreate, db: SessionDep, ctx: PracticeDep, user: CurrentUser) -> SessionPublic:
     try:
         practice = start_session(
@@ -75,20 +73,23 @@ def create_session(body: SessionCreate, db: SessionDep, ctx: PracticeDep, user: 
             rubric_id=body.rubric,
             trainee_name=user.display_name,
             trainee_id=user.id,
+            mode=body.mode,
         )
     except UnknownScenario as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
     return _transcript(db, practice)
 
 
-@router.get("/sessions/{session_id}")
+@router.get("/sessions/{session_id}", responses=errors(404))
 async def read_session(session_id: str, db: SessionDep, ctx: PracticeDep, user: CurrentUser) -> SessionPublic:
     practice = readable_session(db=db, user=user, session_id=session_id)
     await finish_pending_replies(db=db, ctx=ctx, practice=practice)
     return _transcript(db, practice)
 
 
-@router.post("/sessions/{session_id}/turns", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/sessions/{session_id}/turns", status_code=status.HTTP_201_CREATED, responses=errors(*CHANGES, 404, 409, 429)
+)
 async def create_turn(
     session_id: str, body: TurnCreate, db: SessionDep, ctx: PracticeDep, user: CurrentUser
 ) -> TurnResult:
@@ -104,15 +105,18 @@ async def create_turn(
         raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, str(exc)) from exc
     reply = await collect_peer_reply(db=db, ctx=ctx, practice=practice, peer_turn=submitted.peer_turn)
     grade = db.exec(select(GradeRecord).where(GradeRecord.turn_id == submitted.trainee_turn.id)).first()
+    state = state_public(practice.persona_state)
+    if coaching_held_back(practice):  # saved, and shown once the assessment ends
+        grade, state.inner_voice = None, None
     return TurnResult(
         turn=turn_public(submitted.trainee_turn, grade),
         grade=grade_public(grade),
         reply=turn_public(reply),
-        persona_state=state_public(practice.persona_state),
+        persona_state=state,
     )
 
 
-@router.post("/sessions/{session_id}/end")
+@router.post("/sessions/{session_id}/end", responses=errors(*CHANGES, 404))
 def finish_session(session_id: str, db: SessionDep, user: CurrentUser) -> SessionPublic:
     practice = end_session(db=db, practice=writable_session(db=db, user=user, session_id=session_id))
     return _transcript(db, practice)

@@ -21,6 +21,7 @@ from app.practice.messages import MessageRejected
 from app.practice.sessions import (
     SessionEnded,
     UnknownScenario,
+    coaching_held_back,
     end_session,
     list_sessions,
     list_turns,
@@ -51,7 +52,7 @@ def _home_context(
     ctx: PracticeContext, *, error: str | None = None, chosen: dict[str, str] | None = None
 ) -> dict[str, Any]:
     personas = [entry.item for entry in ctx.catalog.personas.values()]
-    default = {"persona": personas[0].id if personas else "", "rubric": ctx.settings.default_rubric}
+    default = {"persona": personas[0].id if personas else "", "rubric": ctx.settings.default_rubric, "mode": "practice"}
     return {
         "section": "practice",
         "personas": personas,
@@ -74,14 +75,21 @@ def create_session(
     user: CurrentUser,
     persona: Annotated[str, Form(max_length=80)] = "",
     rubric: Annotated[str, Form(max_length=80)] = "",
+    mode: Annotated[str, Form(max_length=16)] = "practice",
 ) -> Response:
     rubric = rubric or ctx.settings.default_rubric
     try:
         practice = start_session(
-            db=db, ctx=ctx, persona_id=persona, rubric_id=rubric, trainee_name=user.display_name, trainee_id=user.id
+            db=db,
+            ctx=ctx,
+            persona_id=persona,
+            rubric_id=rubric,
+            trainee_name=user.display_name,
+            trainee_id=user.id,
+            mode=mode,
         )
     except UnknownScenario as exc:
-        chosen = {"persona": persona, "rubric": rubric}
+        chosen = {"persona": persona, "rubric": rubric, "mode": mode}
         context = _home_context(ctx, error=f"{exc} Choose one from the list.", chosen=chosen)
         return render(request, "home.html", context, status.HTTP_422_UNPROCESSABLE_CONTENT)
     return see_other(f"/sessions/{practice.id}")
@@ -105,6 +113,7 @@ def _chat_context(
         "open_turn_id": next((t.id for t in reversed(public) if t.role == "trainee"), None),
         "state": state_public(practice.persona_state),
         "trust_change": trust_change(turns),
+        "held_back": coaching_held_back(practice),
         "max_chars": ctx.settings.max_message_chars,
         "error": error,
         "draft": draft,
@@ -171,6 +180,8 @@ def end(practice: OwnSessionDep, db: SessionDep) -> Response:
 
 @router.get("/sessions/{session_id}/summary")
 async def summary(request: Request, practice: PracticeSessionDep, db: SessionDep, ctx: PracticeDep) -> Response:
+    if coaching_held_back(practice):  # an assessment shows its grades only once it has ended
+        return see_other(f"/sessions/{practice.id}")
     await finish_pending_replies(db=db, ctx=ctx, practice=practice)
     persona, rubric = ctx.catalog.persona(practice.persona_id), ctx.catalog.rubric(practice.rubric_id)
     graded = graded_turns(db=db, turns=list_turns(db=db, session_id=practice.id))

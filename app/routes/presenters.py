@@ -85,6 +85,7 @@ def session_public(
         rubric=practice.rubric_id,
         rubric_version=practice.rubric_version,
         engine=practice.engine,
+        mode=practice.mode,
         status=practice.status,
         trainee_name=practice.trainee_name,
         created_at=practice.created_at,
@@ -94,8 +95,14 @@ def session_public(
     )
 
 
-def transcript(*, db: Session, practice: PracticeSession) -> SessionPublic:
-    """A whole session as the API returns it: turns, grades, reviews and the scores after review."""
+def transcript(*, db: Session, practice: PracticeSession, hide_grades: bool = False) -> SessionPublic:
+    """A whole session as the API returns it: turns, grades, reviews and the scores after review.
+
+    `hide_grades` holds back grades and the peer's inner voice (a trainee's running assessment)."""
     turns = list_turns(db=db, session_id=practice.id)
+    if hide_grades:
+        public = session_public(practice, [GradedTurn(turn=t, grade=None) for t in turns])
+        public.persona_state.inner_voice = None
+        return public
     reviews = reviews_for(db=db, turn_ids=[t.id for t in turns if t.id is not None])
     return session_public(practice, graded_turns(db=db, turns=turns), reviews)

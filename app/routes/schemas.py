@@ -37,6 +37,9 @@ class RubricSummary(BaseModel):
 class SessionCreate(BaseModel):
     persona: str = Field(max_length=80)
     rubric: str = Field(default="crss-core", max_length=80)
+    mode: Literal["practice", "assessment"] = Field(
+        default="practice", description="practice: grades with every turn; assessment: only once the session ends"
+    )
 
 
 class SessionListItem(BaseModel):
@@ -109,6 +112,7 @@ class SessionPublic(BaseModel):
     rubric: str
     rubric_version: str
     engine: str
+    mode: str
     status: str
     trainee_name: str
     created_at: datetime

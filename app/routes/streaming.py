@@ -11,7 +11,7 @@ from sse_starlette import ServerSentEvent
 from app.db import get_engine
 from app.models import Turn
 from app.practice.context import PracticeContext
-from app.practice.sessions import find_session, list_turns
+from app.practice.sessions import coaching_held_back, find_session, list_turns
 from app.practice.turns import stream_peer_reply
 from app.routes.presenters import state_public
 from app.routes.views import trust_change
@@ -67,6 +67,7 @@ def _state_fragment(ctx: PracticeContext, session_id: str) -> str:
                 persona=ctx.catalog.persona(practice.persona_id),
                 state=state_public(practice.persona_state),
                 trust_change=trust_change(list_turns(db=db, session_id=session_id)),
+                held_back=coaching_held_back(practice),
                 oob=True,
             )
     except Exception:
