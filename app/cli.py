@@ -42,10 +42,12 @@ def _validate(_args: argparse.Namespace) -> int:
 
 def _grade(args: argparse.Namespace) -> int:
     from app.grading.batch import grade_jsonl
+    from app.grading.judge_batch import judge_jsonl
 
     settings = get_settings()
+    grade_lines = judge_jsonl if args.grader == "llm" else grade_jsonl
     with open(args.file, encoding="utf-8", errors="replace") as source:
-        return grade_jsonl(settings=settings, rubric_id=args.rubric, lines=source, out=sys.stdout)
+        return grade_lines(settings=settings, rubric_id=args.rubric, lines=source, out=sys.stdout)
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -89,7 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     grade = commands.add_parser("grade", help="grade trainee replies from a JSONL file")
     grade.add_argument("file")
     grade.add_argument("--rubric", default=None, help="rubric id (default: PEER_DEFAULT_RUBRIC)")
-    grade.add_argument("--grader", choices=["offline"], default="offline")
+    grade.add_argument(
+        "--grader", choices=["offline", "llm"], default="offline", help="llm: PEER_JUDGE_MODEL, offline fallback"
+    )
     grade.set_defaults(run=_grade)
     train = commands.add_parser("train", help="train the offline grader of a rubric from its examples")
     train.add_argument("--rubric", default="crss-core")

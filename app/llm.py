@@ -9,7 +9,8 @@ that breaks after its first piece is not retried: the words already shown stay s
 import asyncio
 import logging
 import weakref
-from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, TypeVar
 
@@ -104,7 +105,7 @@ def reason_for(exc: BaseException) -> str:
     if isinstance(exc, openai.RateLimitError):
         return "rate limited"
     if isinstance(exc, openai.InternalServerError):
-        return f"server error {exc.status_code}"
+        return "server error"
     if isinstance(exc, openai.APIStatusError):
         return f"refused ({exc.status_code})"
     if isinstance(exc, openai.APIConnectionError):
@@ -126,7 +127,7 @@ def _retry_after(exc: BaseException | None) -> float | None:
 
 def _backoff(endpoint: Endpoint) -> Callable[[RetryCallState], float]:
     exponential = wait_exponential_jitter(
-        initial=endpoint.backoff_s, max=max(endpoint.backoff_s * 8, 0.001), jitter=endpoint.backoff_s / 2
+        multiplier=endpoint.backoff_s, max=max(endpoint.backoff_s * 8, 0.001), jitter=endpoint.backoff_s / 2
     )
 
     def wait(state: RetryCallState) -> float:
@@ -136,28 +137,62 @@ def _backoff(endpoint: Endpoint) -> Callable[[RetryCallState], float]:
     return wait
 
 
-_clients: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[Endpoint, AsyncOpenAI]]" = (
+_pools: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[Endpoint, AsyncOpenAI]]" = (
     weakref.WeakKeyDictionary()
 )
-"""One client (and so one connection pool) per endpoint and event loop: connections belong to a loop."""
+"""Clients kept open per event loop (connections belong to the loop that opened them)."""
 
 
-def _client(endpoint: Endpoint) -> AsyncOpenAI:
-    clients = _clients.setdefault(asyncio.get_running_loop(), {})
-    if endpoint not in clients:
-        clients[endpoint] = AsyncOpenAI(
-            base_url=endpoint.base_url,
-            api_key=endpoint.api_key or "not-needed",
-            timeout=endpoint.timeout_s,
-            max_retries=0,
-        )
-    return clients[endpoint]
+def _new_client(endpoint: Endpoint) -> AsyncOpenAI:
+    return AsyncOpenAI(
+        base_url=endpoint.base_url,
+        api_key=endpoint.api_key or "not-needed",
+        timeout=endpoint.timeout_s,
+        max_retries=0,
+    )
 
 
-async def close_clients() -> None:
-    """Close the connections this event loop opened; call it when the app shuts down."""
-    for client in _clients.pop(asyncio.get_running_loop(), {}).values():
-        await client.close()
+@asynccontextmanager
+async def connection_pool() -> AsyncIterator[None]:
+    """Keep connections open across the calls made in this event loop until the block ends.
+
+    The app enters it for its lifespan; outside one (a command, a test client without lifespan),
+    each call opens its own connection and closes it, so nothing is left open when a loop ends.
+    """
+    loop = asyncio.get_running_loop()
+    _pools[loop] = {}
+    try:
+        yield
+    finally:
+        for client in _pools.pop(loop, {}).values():
+            await client.close()
+
+
+@asynccontextmanager
+async def _client(endpoint: Endpoint) -> AsyncIterator[AsyncOpenAI]:
+    pool = _pools.get(asyncio.get_running_loop())
+    if pool is None:
+        async with _new_client(endpoint) as client:
+            yield client
+        return
+    if endpoint not in pool:
+        pool[endpoint] = _new_client(endpoint)
+    yield pool[endpoint]
+
+
+async def _pieces(stream: AsyncStream[ChatCompletionChunk]) -> AsyncIterator[str]:
+    """The text of each chunk; LlmError when the stream breaks or ends without a finish reason."""
+    finished = False
+    try:
+        async for chunk in stream:
+            for choice in chunk.choices[:1]:
+                if choice.delta.content:
+                    yield choice.delta.content
+                finished = finished or choice.finish_reason is not None
+    except openai.APIError as exc:
+        raise LlmError(f"the reply broke off ({reason_for(exc)})") from exc
+    if not finished:
+        raise LlmError("the reply broke off")
 
 
 def _as_param(message: ChatMessage) -> ChatCompletionMessageParam:
@@ -191,31 +226,21 @@ class OpenAIChatModel:
     async def stream_chat(
         self, *, model: str, messages: Sequence[ChatMessage], max_tokens: int, temperature: float
     ) -> AsyncGenerator[str, None]:
-        client = _client(self.endpoint)
+        async with _client(self.endpoint) as client:
 
-        async def connect() -> AsyncStream[ChatCompletionChunk]:
-            return await client.chat.completions.create(
-                model=model,
-                messages=[_as_param(m) for m in messages],
-                max_tokens=max_tokens,
-                temperature=temperature,
-                stream=True,
-            )
+            async def connect() -> AsyncStream[ChatCompletionChunk]:
+                return await client.chat.completions.create(
+                    model=model,
+                    messages=[_as_param(m) for m in messages],
+                    max_tokens=max_tokens,
+                    temperature=temperature,
+                    stream=True,
+                )
 
-        stream = await self._retrying(connect)
-        finished = False
-        try:
-            async for chunk in stream:
-                for choice in chunk.choices[:1]:
-                    if choice.delta.content:
-                        yield choice.delta.content
-                    finished = finished or choice.finish_reason is not None
-        except openai.APIError as exc:
-            raise LlmError(f"the reply broke off ({reason_for(exc)})") from exc
-        finally:
-            await stream.close()
-        if not finished:
-            raise LlmError("the reply broke off")
+            stream = await self._retrying(connect)
+            async with stream:
+                async for piece in _pieces(stream):
+                    yield piece
 
     async def json_chat(
         self,
@@ -226,16 +251,15 @@ class OpenAIChatModel:
         parse: Callable[[str], T],
         max_tokens: int,
     ) -> T:
-        client = _client(self.endpoint)
-
         async def attempt() -> T:
-            response = await client.chat.completions.create(
-                model=model,
-                messages=[_as_param(m) for m in messages],
-                max_tokens=max_tokens,
-                temperature=0,
-                extra_body={"response_format": self._response_format(schema)},
-            )
+            async with _client(self.endpoint) as client:
+                response = await client.chat.completions.create(
+                    model=model,
+                    messages=[_as_param(m) for m in messages],
+                    max_tokens=max_tokens,
+                    temperature=0,
+                    extra_body={"response_format": self._response_format(schema)},
+                )
             content = response.choices[0].message.content if response.choices else None
             try:
                 return parse(content or "")

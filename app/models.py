@@ -112,7 +112,7 @@ class GradeRecord(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     turn_id: int = Field(foreign_key="turns.id", unique=True)
-    grader: str = Field(max_length=32)
+    grader: str = Field(max_length=120)
     scores: dict[str, int] = Field(sa_column=Column(JSON, nullable=False))
     evidence: dict[str, list[str]] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     coaching: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))

@@ -23,10 +23,10 @@ MOVES = ("question", "reflection", "statement")
 MOODS = ("guarded", "warming", "open")
 
 FORBIDDEN = re.compile(
-    r"\b(as an ai|i'?m an ai|i am an ai|an ai\b|artificial intelligence|language model|chatbot|bot\b|assistant"
+    r"\b(as an ai|i'?m an ai|i am an ai|an ai\b|artificial intelligence|language model|chatbot|i'?m a bot"
     r"|simulated|role-?play|trainee|rubric|good (reflection|question)|open(-ended)? question|active listening"
-    r"|your technique|try (asking|reflecting)|next time,? (try|ask)|you should have|great job|well done"
-    r"|nice reflection|that was a good)",
+    r"|your technique|try (asking|reflecting)|next time,? (try|ask)|you should have (asked|said|reflected)"
+    r"|nice reflection|as a peer (specialist|supporter),? you should)",
     re.IGNORECASE,
 )
 """What a peer must never say: that it is a program, or how the person talking to it should practise."""

@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from app.config import Settings
 from app.models import PracticeSession, Turn
+from app.persona.events import Piece
 from app.routes import streaming
 
 DIMENSIONS = {"pressure", "authority", "dependency", "boundaries", "empathy"}
@@ -74,8 +75,13 @@ def test_home_lists_personas_and_rubrics(client: TestClient) -> None:
 
 
 def test_static_files_are_served(client: TestClient) -> None:
-    for path in ["/static/vendor/htmx.min.js", "/static/vendor/htmx-ext-sse.min.js", "/static/css/app.css",
-                 "/static/js/app.js", "/static/favicon.svg"]:
+    for path in [
+        "/static/vendor/htmx.min.js",
+        "/static/vendor/htmx-ext-sse.min.js",
+        "/static/css/app.css",
+        "/static/js/app.js",
+        "/static/favicon.svg",
+    ]:
         assert client.get(path).status_code == 200, path
     assert "htmx.org@2." in client.get("/static/vendor/VERSIONS.txt").text
 
@@ -156,7 +162,7 @@ def test_stream_sends_escaped_tokens_then_done_and_saves_the_reply(client: TestC
     _, stream_url = htmx_turn(client, session_id)
     events = read_events(client, stream_url)
     names = [name for name, _ in events]
-    assert names[-1] == "done" and names.count("done") == 1
+    assert names[-2:] == ["reply-done", "done"] and names.count("done") == 1
     assert "peer-error" not in names
     tokens = [data for name, data in events if name == "token"]
     assert len(tokens) > 1
@@ -164,19 +170,19 @@ def test_stream_sends_escaped_tokens_then_done_and_saves_the_reply(client: TestC
     saved = db.exec(select(Turn).where(Turn.id == peer_id)).one()
     assert saved.status == "complete"
     assert html.unescape("".join(tokens)).strip() == saved.text
-    done = events[-1][1]
-    assert 'id="persona-state"' in done and 'hx-swap-oob="true"' in done
+    reply_done = events[-2][1]
+    assert 'id="persona-state"' in reply_done and 'hx-swap-oob="true"' in reply_done
 
     page = client.get(f"/sessions/{session_id}")
     assert page.context["turns"][-1].text == saved.text  # type: ignore[attr-defined]
 
 
 def test_stream_escapes_html_in_the_reply(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    async def reply(**_: Any) -> AsyncIterator[str]:
-        yield "<b>Bold</b> "
-        yield "& <script>x</script>"
+    async def reply(**_: Any) -> AsyncIterator[Piece]:
+        yield Piece("<b>Bold</b> ")
+        yield Piece("& <script>x</script>")
 
-    monkeypatch.setattr(streaming, "stream_peer_reply", reply)
+    monkeypatch.setattr(streaming, "stream_peer_events", reply)
     session_id = start(client)
     _, stream_url = htmx_turn(client, session_id)
     tokens = [data for name, data in read_events(client, stream_url) if name == "token"]
@@ -184,15 +190,15 @@ def test_stream_escapes_html_in_the_reply(client: TestClient, monkeypatch: pytes
 
 
 def test_stream_failure_sends_a_readable_error_and_closes(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    async def broken(**_: Any) -> AsyncIterator[str]:
-        yield "I was saying "
+    async def broken(**_: Any) -> AsyncIterator[Piece]:
+        yield Piece("I was saying ")
         raise RuntimeError("model went away")
 
-    monkeypatch.setattr(streaming, "stream_peer_reply", broken)
+    monkeypatch.setattr(streaming, "stream_peer_events", broken)
     session_id = start(client)
     _, stream_url = htmx_turn(client, session_id)
     events = read_events(client, stream_url)
-    assert [name for name, _ in events] == ["token", "peer-error", "done"]
+    assert [name for name, _ in events] == ["token", "peer-error", "reply-done", "done"]
     assert "cut off" in events[1][1] and "carry on" in events[1][1]
     monkeypatch.undo()
     assert client.post(f"/sessions/{session_id}/turns", data={"text": EMPATHIC}).status_code == 200

@@ -105,13 +105,14 @@ def test_twenty_turns_try_every_test_and_never_repeat(client: TestClient, person
 @pytest.mark.parametrize("persona", personas())
 def test_going_along_with_a_test_is_noticed(client: TestClient, persona: Persona) -> None:
     session = start_session(client, persona=persona.id)
-    text, answered = EMPATHIC[0], []
+    text, answer = EMPATHIC[0], ""
     for line in islice(cycle(EMPATHIC[1:]), SESSION_TURNS):
         reply = say(client, session["id"], text)["reply"]["text"]
         if text in GOING_ALONG.values():
-            answered.append(reply)
+            answer = reply
+            break
         asked = tried_in(persona, reply)
         text = GOING_ALONG[asked.dimension] if asked else line
     accepted = {line for t in persona.boundary_tests for line in t.accepted.lines}
-    assert answered and all(reply.startswith(tuple(accepted)) for reply in answered)
+    assert answer.startswith(tuple(accepted)), "the peer's next line says the trainee went along"
 

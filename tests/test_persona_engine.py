@@ -90,7 +90,7 @@ def test_trust_rises_on_empathy_and_falls_on_pressure(
     begin = start(persona)
     warmer, _ = read(persona, rubric, begin, levels(empathy=2))
     colder, reading = read(persona, rubric, begin, levels(pressure=3))
-    assert warmer.trust == 30 + 8 + 2  # a clear empathy reaction plus the no-risk bonus
+    assert warmer.trust == 30 + 8  # empathy (+8) and the no-risk bonus (+2), capped at standard's max_gain (8)
     assert colder.trust == 30 - 15  # -10 for a clear instance, scaled by level 3 / 2
     assert reading.reactions == ["pressure"]
 
@@ -116,7 +116,7 @@ def test_slight_risk_costs_trust_without_a_reaction(
 
 @pytest.mark.parametrize(
     ("level", "first", "gain", "loss"),
-    [("gentle", 55, 13, -14), ("standard", 50, 10, -20), ("guarded", 45, 7, -26)],
+    [("gentle", 55, 10, -14), ("standard", 50, 8, -20), ("guarded", 45, 7, -26)],  # gains capped by max_gain
 )
 def test_difficulty_changes_start_and_rate(
     make_persona: PersonaFactory, rubric: Rubric, level: str, first: int, gain: int, loss: int
@@ -154,7 +154,7 @@ def test_reactions_come_strongest_first(make_persona: PersonaFactory, rubric: Ru
 def test_no_fact_below_its_threshold(make_persona: PersonaFactory, rubric: Rubric) -> None:
     persona = make_persona(initial_trust=34)
     after, reading = read(persona, rubric, start(persona), levels(empathy=2))
-    assert after.trust == 44
+    assert after.trust == 42
     assert reading.revealed_now == [] and after.revealed == []
 
 
@@ -190,7 +190,7 @@ def test_no_outcome_before_any_fact(make_persona: PersonaFactory, rubric: Rubric
     facts = persona_fields()["hidden_facts"]
     persona = make_persona(initial_trust=75, hidden_facts=[facts[0] | {"trust": 90}])
     trusting, reading = read(persona, rubric, start(persona), levels(empathy=2))
-    assert trusting.trust == 85 and not reading.outcome_now and not trusting.outcome_reached
+    assert trusting.trust == 83 and not reading.outcome_now and not trusting.outcome_reached
     _, reading = read(persona, rubric, trusting, levels(empathy=2))
     assert reading.revealed_now == ["late-fact"] and reading.outcome_now
 

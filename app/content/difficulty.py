@@ -19,6 +19,9 @@ class DifficultyLevel(StrictModel):
     gains: float = Field(gt=0, le=3, description="Multiplier on the trust a reply earns")
     losses: float = Field(gt=0, le=3, description="Multiplier on the trust a reply costs")
     test_spacing: int = Field(ge=2, le=10, description="Trainee turns at least between two boundary tests")
+    max_gain: int = Field(
+        ge=1, le=50, description="Most trust one reply can earn: even a perfect reply does not win a peer over at once"
+    )
 
 
 class DifficultyLevels(RootModel[dict[str, DifficultyLevel]]):

@@ -38,8 +38,12 @@ def load_prompt(content_dir: Path, name: str) -> jinja2.Template:
 
 def literal_text(content_dir: Path, name: str) -> str:
     """The words a template writes itself (its instructions), without any of the values put in."""
-    environment = _environment(prompts_folder(content_dir, name))
-    assert environment.loader is not None
-    source, _, _ = environment.loader.get_source(environment, name)
-    parsed = environment.parse(source)
-    return " ".join(node.data for node in parsed.find_all(nodes.TemplateData))
+    folder = prompts_folder(content_dir, name)
+    return _literal_text(folder, name, (folder / name).stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=16)
+def _literal_text(folder: Path, name: str, _mtime_ns: int) -> str:
+    environment = _environment(folder)
+    source = (folder / name).read_text(encoding="utf-8")
+    return " ".join(node.data for node in environment.parse(source).find_all(nodes.TemplateData))

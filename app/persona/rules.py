@@ -9,11 +9,17 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from app.content.personas import Persona
 
 Rule = Literal["claims-ai", "counselor", "hidden-fact", "echoes-prompt", "empty"]
+
+SECRET_WEIGHT = 2
+"""How much of an unsaid fact's words give it away: two of its words, or one long (distinctive) one."""
+
+LONG_WORD = 6
 
 ECHO_WORDS = 6
 """This many words in a row from the prompt's own instructions is an echo."""
@@ -50,11 +56,13 @@ _PATTERNS: tuple[tuple[Rule, re.Pattern[str]], ...] = (
 )
 _WORD = re.compile(r"[a-z][a-z']+")
 _STOPWORDS = frozenset(
-    "about after again always because been before being could didn't doesn't don't every from going have "
-    "haven't here just know like maybe more much never nobody only really said says some something still "
-    "that that's their them then there they thing things think this those through told want what when where "
-    "which while with would you're your".split()
+    "about after again almost always another anything because been before being could didn't doesn't don't "
+    "every from going gonna have haven't here just know last like little maybe more much never nobody only "
+    "other really right said says some something still than that that's their them then there these they "
+    "thing things think thought this those three through told took want wanted were what when where which "
+    "while with would week weeks month months year years day days night nights time times you're your".split()
 )
+_SUFFIXES = ("'s", "ing", "ed", "es", "s")
 
 
 @dataclass(frozen=True)
@@ -67,8 +75,17 @@ def _normal(text: str) -> str:
     return text.replace("\u2019", "'").replace("\u2018", "'").lower()
 
 
+def stem(word: str) -> str:
+    """The word without a plural, possessive or tense ending: "bottles" and "bottle" are one word."""
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
+
+
 def content_words(text: str) -> set[str]:
-    return {w for w in _WORD.findall(_normal(text)) if len(w) >= 4 and w not in _STOPWORDS}
+    """The stems of the words that carry meaning: four letters or more, not common words."""
+    return {stem(w) for w in _WORD.findall(_normal(text)) if len(w) >= 4 and w not in _STOPWORDS}
 
 
 def _strings(value: object) -> Iterator[str]:
@@ -84,12 +101,24 @@ def _strings(value: object) -> Iterator[str]:
             yield from _strings(item)
 
 
+_secrets_seen: dict[tuple[str, frozenset[str]], dict[str, set[str]]] = {}
+"""Secret words by persona (its whole text) and facts allowed: worked out once, then looked up."""
+
+
 def secret_words(persona: Persona, *, allowed: Iterable[str]) -> dict[str, set[str]]:
     """For each fact not allowed yet, the words that say it: in two or more of its texts, nowhere public.
 
     Public is everything in the persona file outside its hidden facts, plus the facts allowed now.
     """
-    allowed = set(allowed)
+    key = (persona.model_dump_json(), frozenset(allowed))
+    if key not in _secrets_seen:
+        if len(_secrets_seen) > 256:
+            _secrets_seen.clear()
+        _secrets_seen[key] = _secret_words(persona, allowed=key[1])
+    return _secrets_seen[key]
+
+
+def _secret_words(persona: Persona, *, allowed: frozenset[str]) -> dict[str, set[str]]:
     said = [f for f in persona.hidden_facts if f.id in allowed]
     public_text = [*_strings(persona.model_dump(exclude={"hidden_facts"})), *_strings([f.model_dump() for f in said])]
     public = set().union(*(content_words(t) for t in public_text))
@@ -102,20 +131,26 @@ def secret_words(persona: Persona, *, allowed: Iterable[str]) -> dict[str, set[s
     return secrets
 
 
+def _weight(words: set[str]) -> int:
+    return sum(2 if len(word) >= LONG_WORD else 1 for word in words)
+
+
 def _ngrams(words: list[str], n: int) -> set[tuple[str, ...]]:
     return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
+
+
+@lru_cache(maxsize=8)
+def _prompt_ngrams(instructions: str) -> frozenset[tuple[str, ...]]:
+    return frozenset(_ngrams(_WORD.findall(_normal(instructions)), ECHO_WORDS))
 
 
 class ReplyRules:
     """The checks for one reply: built once, then run on the reply each time it grows."""
 
     def __init__(self, *, persona: Persona, allowed: Iterable[str], instructions: str) -> None:
-        self.secrets = {
-            fact: [re.compile(rf"\b{re.escape(w)}(?:s|es|ed|ing)?\b") for w in sorted(words)]
-            for fact, words in secret_words(persona, allowed=allowed).items()
-            if words
-        }
-        self.echoes = _ngrams(_WORD.findall(_normal(instructions)), ECHO_WORDS)
+        secrets = secret_words(persona, allowed=allowed).values()
+        self.secrets = [words for words in secrets if _weight(words) >= SECRET_WEIGHT]
+        self.echoes = _prompt_ngrams(instructions)
 
     def check(self, text: str) -> Breach | None:
         """The first rule the text breaks, with the words that broke it; None if it keeps them all."""
@@ -128,10 +163,11 @@ class ReplyRules:
         return self._secret(normal) or self._echo(normal)
 
     def _secret(self, normal: str) -> Breach | None:
-        for patterns in self.secrets.values():
-            hits = [m.group(0) for p in patterns if (m := p.search(normal))]
-            if len(hits) >= min(2, len(patterns)):
-                return Breach("hidden-fact", ", ".join(hits))
+        said = content_words(normal)
+        for words in self.secrets:
+            hits = words & said
+            if _weight(hits) >= SECRET_WEIGHT:
+                return Breach("hidden-fact", ", ".join(sorted(hits)))
         return None
 
     def _echo(self, normal: str) -> Breach | None:

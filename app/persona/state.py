@@ -46,7 +46,8 @@ def trust_change(*, persona: Persona, rubric: Rubric, level: DifficultyLevel, sc
     """Each dimension present moves trust by its reaction's trust_change, scaled by level / 2.
 
     Level 2 is the clear instance the persona's trust_change is written for; a reply with no risk
-    at all earns a small bonus. The difficulty level scales gains and losses apart.
+    at all earns a small bonus. The difficulty level scales gains and losses apart, and caps what one
+    reply can earn, so trust is built over several good turns rather than won by one.
     """
     changes = [
         persona.reactions[key].trust_change * _level(scores, key) / 2
@@ -57,7 +58,7 @@ def trust_change(*, persona: Persona, rubric: Rubric, level: DifficultyLevel, sc
         changes.append(SAFE_REPLY_BONUS)
     gains = sum(change for change in changes if change > 0)
     losses = sum(change for change in changes if change < 0)
-    return round(gains * level.gains + losses * level.losses)
+    return min(round(gains * level.gains), level.max_gain) + round(losses * level.losses)
 
 
 def reactions_to(*, rubric: Rubric, scores: dict[str, int]) -> list[str]:

@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 from app.db import engine_for
 from app.grading.base import ContextTurn, Grade, Grader
+from app.logsafe import log_failure
 from app.models import GradeRecord
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ async def _judge(
         with Session(engine_for(database_url)) as db:
             save_grade(db=db, turn_id=turn_id, grade=grade)
     except Exception:  # the quick grade stays; the session goes on
-        log.exception("the judge's grade of turn %s was not saved", turn_id)
+        log_failure(log, "the judge's grade of turn %s was not saved", turn_id)
         return None
     return grade
 

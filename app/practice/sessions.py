@@ -10,7 +10,6 @@ from app.models import ContentVersion, PracticeSession, Turn, utcnow
 from app.persona.state import initial_state
 from app.practice.context import PracticeContext
 
-
 SESSION_MODES = ("practice", "assessment")
 
 

@@ -6,12 +6,12 @@ its grade replaces the quick one when it comes. See `stream_peer_events`."""
 import asyncio
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator
-from contextlib import aclosing
 from dataclasses import dataclass
 
 from sqlmodel import Session, col, select, update
 
 from app.grading.base import ContextTurn, Grade
+from app.logsafe import log_failure
 from app.models import GradeRecord, PracticeSession, Turn, utcnow
 from app.persona.base import PersonaState, TurnReading
 from app.persona.events import Notice, Piece, Replace, reply_events, revise
@@ -56,7 +56,7 @@ async def _quick_grade(
     try:
         grade = await ctx.grader_for(practice.rubric_id).grade(context=context, reply=turn.text)
     except Exception:  # the trainee's turn is saved; the session goes on without a grade
-        log.exception("grading failed for turn %s", turn.id)
+        log_failure(log, "grading failed for turn %s", turn.id)
         turn.error = "This reply could not be graded; the conversation can go on."
         db.add(turn)
         return None
@@ -107,7 +107,7 @@ async def submit_turn(*, db: Session, ctx: PracticeContext, practice: PracticeSe
 
 def _claim(*, db: Session, turn: Turn) -> bool:
     """Mark a pending reply as being streamed; only one request wins, whichever worker it is on."""
-    result = db.exec(  # type: ignore[call-overload]
+    result = db.exec(
         update(Turn)
         .where(col(Turn.id) == turn.id, col(Turn.status) == "pending")
         .values(status="streaming", updated_at=utcnow())
@@ -148,10 +148,6 @@ PeerEvent = Piece | Replace | ReplySaved | GradeSaved
 CUT_OFF = "The peer's reply was cut off. You can carry on with your next message."
 
 
-class PeerReplyFailed(RuntimeError):
-    """The peer's reply broke off; what arrived is saved with the turn's error."""
-
-
 async def _claimed(*, db: Session, turn: Turn) -> bool:
     """Claim the reply for this request, waiting out another request that is writing it."""
     if _claim(db=db, turn=turn):
@@ -165,9 +161,11 @@ def _start_judge(
 ) -> asyncio.Task[Grade | None] | None:
     """The judge's grade of the trainee turn this reply answers, under way alongside the reply."""
     judge = ctx.judge_for(practice.rubric_id)
+    if judge is None:
+        return None
     turns = list_turns(db=db, session_id=practice.id)
     trainee = next((t for t in turns if t.position == peer_turn.position - 1 and t.role == "trainee"), None)
-    if judge is None or trainee is None or trainee.id is None:
+    if trainee is None or trainee.id is None:
         return None
     context = as_context([t for t in turns if t.position < trainee.position])
     url = ctx.settings.database_url
@@ -184,8 +182,11 @@ async def stream_peer_events(
             yield Piece(peer_turn.text)
         yield ReplySaved(peer_turn)
         return
-    judging = _start_judge(db=db, ctx=ctx, practice=practice, peer_turn=peer_turn)
+    judging: asyncio.Task[Grade | None] | None = None
+    started = False
     async for event in _write_reply(db=db, ctx=ctx, practice=practice, peer_turn=peer_turn):
+        if not started:  # once the peer's first words are in: a one-slot local server serves the peer first
+            judging, started = _start_judge(db=db, ctx=ctx, practice=practice, peer_turn=peer_turn), True
         yield event
     if judging is not None and (grade := await asyncio.shield(judging)) is not None:
         yield GradeSaved(grade)
@@ -208,28 +209,11 @@ async def _write_reply(
             text = revise(text, event)
             yield event
     except Exception:  # what arrived is kept; the session goes on
-        log.exception("peer reply failed for turn %s", peer_turn.id)
+        log_failure(log, "peer reply failed for turn %s", peer_turn.id)
         _save_peer_reply(db=db, practice=practice, turn=peer_turn, text=text, state=state, error=CUT_OFF, failed=True)
     else:
         _save_peer_reply(db=db, practice=practice, turn=peer_turn, text=text, state=state, error=error, failed=False)
     yield ReplySaved(peer_turn)
-
-
-async def stream_peer_reply(
-    *, db: Session, ctx: PracticeContext, practice: PracticeSession, peer_turn: Turn
-) -> AsyncIterator[str]:
-    """The reply's words only, for a consumer that cannot take words back: prefer `stream_peer_events`.
-
-    Words the engine takes back stay shown here, followed by their replacement (the saved text is
-    right). Raises PeerReplyFailed when the reply broke off. Does not wait for the judge."""
-    async with aclosing(stream_peer_events(db=db, ctx=ctx, practice=practice, peer_turn=peer_turn)) as events:
-        async for event in events:
-            if isinstance(event, Piece | Replace):
-                yield event.text
-            elif isinstance(event, ReplySaved):
-                if event.turn.status == "failed":
-                    raise PeerReplyFailed(event.turn.error or CUT_OFF)
-                return
 
 
 def _save_peer_reply(
@@ -267,4 +251,4 @@ async def finish_pending_replies(*, db: Session, ctx: PracticeContext, practice:
         try:
             await collect_peer_reply(db=db, ctx=ctx, practice=practice, peer_turn=turn)
         except Exception:
-            log.exception("could not finish peer turn %s", turn.id)
+            log_failure(log, "could not finish peer turn %s", turn.id)

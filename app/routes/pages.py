@@ -29,6 +29,7 @@ from app.practice.sessions import (
 )
 from app.practice.summary import graded_turns, summarise
 from app.practice.turns import collect_peer_reply, finish_pending_replies, submit_turn
+from app.routes.guards import RecordId
 from app.routes.page_kit import (
     OwnSessionDep,
     PageNotFound,
@@ -165,7 +166,7 @@ def _rejected(
 
 
 @router.get("/sessions/{session_id}/turns/{turn_id}/stream")
-def stream_turn(practice: OwnSessionDep, turn_id: int, db: SessionDep, ctx: PracticeDep) -> Response:
+def stream_turn(practice: OwnSessionDep, turn_id: RecordId, db: SessionDep, ctx: PracticeDep) -> Response:
     turn = db.get(Turn, turn_id)
     if turn is None or turn.session_id != practice.id or turn.role != "peer":
         raise PageNotFound(f"No peer reply {turn_id} in practice session '{practice.id}'.")

@@ -17,7 +17,7 @@ from app.practice.context import PracticeDep
 from app.practice.reviews import ReviewRejected, add_review, effective_scores, reviews_for
 from app.practice.sessions import coaching_held_back
 from app.practice.turns import finish_pending_replies
-from app.routes.guards import reviewable_session
+from app.routes.guards import RecordId, reviewable_session
 from app.routes.page_kit import PageNotFound, PageRoute, PracticeSessionDep, render, see_other
 from app.routes.presenters import transcript
 from app.routes.replay_views import ReviewForm, replay_context, session_content, turn_anchor
@@ -67,7 +67,7 @@ def _audit_review(db: Session, user: CurrentUser, practice: PracticeSession, rev
 def post_review(
     request: Request,
     session_id: str,
-    turn_id: int,
+    turn_id: RecordId,
     db: SessionDep,
     ctx: PracticeDep,
     user: CurrentUser,

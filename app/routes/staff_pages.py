@@ -15,6 +15,7 @@ from app.auth.privacy import count_user_data, delete_user_data
 from app.db import SessionDep
 from app.models import User
 from app.practice.context import PracticeDep
+from app.routes.guards import RecordId
 from app.routes.page_kit import PageNotFound, PageRoute, flash, render, see_other, take_flash
 from app.routes.staff_views import FormState, staff_context
 
@@ -81,7 +82,7 @@ def _user_to_delete(db: SessionDep, staff: User, user_id: int) -> User:
 
 
 @router.get("/staff/users/{user_id}/delete")
-def confirm_delete(request: Request, user_id: int, db: SessionDep, staff: StaffUser) -> Response:
+def confirm_delete(request: Request, user_id: RecordId, db: SessionDep, staff: StaffUser) -> Response:
     """What deleting this user removes, and the button that does it."""
     user = _user_to_delete(db, staff, user_id)
     context = {"section": "staff", "person": user, "counts": count_user_data(db=db, user=user)}
@@ -89,7 +90,7 @@ def confirm_delete(request: Request, user_id: int, db: SessionDep, staff: StaffU
 
 
 @router.post("/staff/users/{user_id}/delete")
-def delete_user_page(request: Request, user_id: int, db: SessionDep, staff: StaffUser) -> Response:
+def delete_user_page(request: Request, user_id: RecordId, db: SessionDep, staff: StaffUser) -> Response:
     user = _user_to_delete(db, staff, user_id)
     username = user.username
     deleted = delete_user_data(db=db, user=user)

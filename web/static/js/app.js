@@ -76,6 +76,16 @@
     if (box.top < limit && box.bottom > limit) window.scrollBy(0, box.bottom - limit);
   });
 
+  // The peer took its words back (the LLM peer broke a rule and rewrote its reply): show the new text.
+  // The data is HTML-escaped by the server.
+  document.addEventListener("htmx:sseBeforeMessage", function (event) {
+    if (!event.detail || event.detail.type !== "replace") return;
+    event.preventDefault();
+    var bubble = event.target.closest && event.target.closest(".message-peer");
+    var text = bubble && bubble.querySelector(".text");
+    if (text) text.innerHTML = event.detail.data;
+  });
+
   // A reply that is done (or cut off) is no longer busy: screen readers may read it whole now.
   document.addEventListener("htmx:sseClose", function (event) {
     if (event.target && event.target.removeAttribute) event.target.removeAttribute("aria-busy");
