@@ -109,6 +109,17 @@ async def test_async_grade_and_batch_agree(grader: OfflineGrader) -> None:
         assert single.scores == from_batch.scores
 
 
+def test_long_reply_is_graded_sentence_by_sentence_past_truncation(grader: OfflineGrader) -> None:
+    filler = "I remember how hard those first weeks were for me and how long the nights felt. " * 12
+    reply = filler + "You have to call your sponsor tonight, no excuses."
+    (encoded,) = encode_cases([ReplyCase(context=SLIP, reply=reply)], get_encoder())
+    assert len(encoded.sentences) == 13
+    assert np.allclose(np.linalg.norm(encoded.sentence_vecs, axis=1), 1.0, atol=1e-5)
+    grade = grader.grade_now(context=SLIP, reply=reply)
+    assert grade.scores["pressure"] >= 2
+    assert_from_reply(grade.evidence["pressure"], reply)
+
+
 def test_grader_without_model_falls_back_to_indicators(tmp_path: Path) -> None:
     rubric = load_model(RUBRIC_FILE, Rubric)
     fallback = OfflineGrader(rubric, tmp_path / "no-model", content_dir=tmp_path)

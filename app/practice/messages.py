@@ -3,8 +3,10 @@
 import unicodedata
 
 # Control characters are dropped, except line breaks and tabs; bidirectional overrides too,
-# so a message cannot reorder how the rest of the page reads.
+# so a message cannot reorder how the rest of the page reads; and lone surrogates (JSON allows
+# "\ud800"), which are not text and which no database can store.
 _KEPT_CONTROLS = {"\n", "\t"}
+_DROPPED_CATEGORIES = {"Cc", "Cs"}
 _BIDI_CONTROLS = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
 
 
@@ -18,7 +20,7 @@ def clean_message(text: str, *, max_chars: int) -> str:
     kept = "".join(
         ch
         for ch in text.replace("\r\n", "\n")
-        if ch in _KEPT_CONTROLS or (unicodedata.category(ch) != "Cc" and ch not in _BIDI_CONTROLS)
+        if ch in _KEPT_CONTROLS or (unicodedata.category(ch) not in _DROPPED_CATEGORIES and ch not in _BIDI_CONTROLS)
     ).strip()
     if not kept:
         raise MessageRejected("Your message is empty. Write what you would say to the peer.")

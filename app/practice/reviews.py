@@ -23,6 +23,8 @@ class ReviewRequest:
 
 def add_review(*, db: Session, rubric: Rubric, turn: Turn, author: User, request: ReviewRequest) -> Review:
     text = request.text.strip()
+    if "\x00" in text:
+        raise ReviewRejected("A review is plain text: it cannot contain a NUL byte.")
     if not text:
         raise ReviewRejected("Say why: a review needs a reason or a comment.")
     if len(text) > 2000:

@@ -7,10 +7,9 @@ from pydantic import BaseModel, Field
 
 from app.auth.accounts import (
     AccountError,
+    add_person,
     add_to_cohort,
-    create_user,
     find_user,
-    get_or_create_cohort,
     list_cohorts,
     list_users,
 )
@@ -22,11 +21,13 @@ from app.models import AuditEvent, Cohort, Turn, User
 from app.practice.context import PracticeDep
 from app.practice.reviews import ReviewRejected, ReviewRequest, add_review
 from app.routes.auth_api import UserPublic, user_public
-from app.routes.guards import reviewable_session
+from app.routes.guards import RecordId, reviewable_session
 from app.routes.presenters import review_public
+from app.routes.responses import CHANGES, SIGNED_IN, errors
 from app.routes.schemas import ReviewCreate, ReviewPublic
+from app.security import UnicodeJSONRoute
 
-router = APIRouter(prefix="/api", tags=["people"])
+router = APIRouter(prefix="/api", tags=["people"], route_class=UnicodeJSONRoute, responses=errors(*SIGNED_IN))
 
 
 class UserCreate(BaseModel):
@@ -46,27 +47,30 @@ class CohortMemberAdd(BaseModel):
     username: str = Field(max_length=80)
 
 
-@router.get("/users")
+@router.get("/users", responses=errors(403))
 def users(db: SessionDep, _staff: StaffUser) -> list[UserPublic]:
     return [user_public(u) for u in list_users(db=db)]
 
 
-@router.post("/users", status_code=status.HTTP_201_CREATED)
+@router.post("/users", status_code=status.HTTP_201_CREATED, responses=errors(*CHANGES))
 def add_user(body: UserCreate, db: SessionDep, staff: StaffUser) -> UserPublic:
     try:
-        user = create_user(
-            db=db, username=body.username, password=body.password, role=body.role, display_name=body.display_name
+        user = add_person(
+            db=db,
+            username=body.username,
+            password=body.password,
+            role=body.role,
+            display_name=body.display_name,
+            cohort=body.cohort or "",
         )
-        if body.cohort:
-            add_to_cohort(db=db, cohort=get_or_create_cohort(db=db, name=body.cohort), user=user)
     except AccountError as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
     record(db=db, actor=staff, action="create-user", target=f"user:{user.id}", role=user.role)
     return user_public(user)
 
 
-@router.delete("/users/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_user(user_id: int, db: SessionDep, staff: StaffUser) -> Response:
+@router.delete("/users/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses=errors(*CHANGES, 404, 409))
+def delete_user(user_id: RecordId, db: SessionDep, staff: StaffUser) -> Response:
     user = db.get(User, user_id)
     if user is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "No such user.")
@@ -77,13 +81,13 @@ def delete_user(user_id: int, db: SessionDep, staff: StaffUser) -> Response:
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/cohorts")
+@router.get("/cohorts", responses=errors(403))
 def cohorts(db: SessionDep, _staff: StaffUser) -> list[CohortPublic]:
     return [CohortPublic(id=c.id or 0, name=c.name) for c in list_cohorts(db=db)]
 
 
-@router.post("/cohorts/{cohort_id}/members", status_code=status.HTTP_204_NO_CONTENT)
-def add_member(cohort_id: int, body: CohortMemberAdd, db: SessionDep, staff: StaffUser) -> Response:
+@router.post("/cohorts/{cohort_id}/members", status_code=status.HTTP_204_NO_CONTENT, responses=errors(*CHANGES, 404))
+def add_member(cohort_id: RecordId, body: CohortMemberAdd, db: SessionDep, staff: StaffUser) -> Response:
     cohort = db.get(Cohort, cohort_id)
     user = find_user(db=db, username=body.username)
     if cohort is None or user is None:
@@ -96,7 +100,7 @@ def add_member(cohort_id: int, body: CohortMemberAdd, db: SessionDep, staff: Sta
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/audit")
+@router.get("/audit", responses=errors(403))
 def audit(db: SessionDep, _staff: StaffUser) -> list[AuditEvent]:
     return recent_events(db=db)
 
@@ -108,9 +112,13 @@ def export_mine(db: SessionDep, user: CurrentUser) -> dict[str, Any]:
     return export_user_data(db=db, user=user)
 
 
-@router.post("/sessions/{session_id}/turns/{turn_id}/reviews", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/sessions/{session_id}/turns/{turn_id}/reviews",
+    status_code=status.HTTP_201_CREATED,
+    responses=errors(*CHANGES, 404),
+)
 def review_turn(
-    session_id: str, turn_id: int, body: ReviewCreate, db: SessionDep, ctx: PracticeDep, reviewer: ReviewerUser
+    session_id: str, turn_id: RecordId, body: ReviewCreate, db: SessionDep, ctx: PracticeDep, reviewer: ReviewerUser
 ) -> ReviewPublic:
     practice = reviewable_session(db=db, user=reviewer, session_id=session_id)
     turn = db.get(Turn, turn_id)

@@ -1,6 +1,9 @@
 """Load a practice session for a user, or answer 404/403 without saying whether it exists."""
 
-from fastapi import HTTPException, status
+import re
+from typing import Annotated
+
+from fastapi import HTTPException, Path, status
 from sqlmodel import Session
 
 from app.auth.access import can_read, can_review, can_write
@@ -9,10 +12,16 @@ from app.models import PracticeSession, User
 from app.practice.sessions import SessionNotFound, find_session
 
 NOT_FOUND = "No such practice session."
+_SESSION_ID = re.compile(r"[0-9a-f]{32}")
+
+RecordId = Annotated[int, Path(ge=1, le=2**31 - 1, description="A record's number")]
+"""A numeric id in a path: a larger number is a 422, not a database overflow (a 500)."""
 
 
 def readable_session(*, db: Session, user: User, session_id: str) -> PracticeSession:
     """The session if this user may read it (404 otherwise); others' reads go in the audit log."""
+    if not _SESSION_ID.fullmatch(session_id):  # not an id we make: no query (PostgreSQL refuses NUL in one)
+        raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND)
     try:
         practice = find_session(db=db, session_id=session_id)
     except SessionNotFound as exc:
