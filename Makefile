@@ -13,15 +13,20 @@ export CMAKE_ARGS
 
 .PHONY: install run test test-postgres lint bench train validate llm-local
 
-$(VENV)/.installed: pyproject.toml
+# The app alone (what `make run` needs), and the app with everything the tests use.
+$(VENV)/.installed-app: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed: $(VENV)/.installed-app
 	$(PY) -m pip install --quiet -e '.[dev,llm]'
 	touch $@
 
 install: $(VENV)/.installed
 
-run: install  ## install, then serve on http://127.0.0.1:8000 (offline engine, SQLite file)
+run: $(VENV)/.installed-app  ## install, then serve on http://127.0.0.1:8000 (offline engine, SQLite file)
 	$(PY) -m app serve --host 127.0.0.1 --port 8000
 
 test: install  ## install, then run the whole test suite (set PEER_TEST_DATABASE_URL for PostgreSQL)

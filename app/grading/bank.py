@@ -6,6 +6,7 @@ was flawed on that dimension, which makes it a worked correction for exactly tha
 """
 
 import json
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,6 +23,30 @@ from app.grading.features import EncodedCase
 BANK_WEIGHTS = "coaching.npz"
 BANK_TEXTS = "coaching.json"
 MAX_WORDS = 70
+NUMBER_WORDS = re.compile(
+    r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"(thir|four|fif|six|seven|eigh|nine)teen|(twen|thir|for|fif|six|seven|eigh|nine)ty|"
+    r"hundred|thousand|dozen|first|second|third|(four|fif|six|seven|eigh|nin|ten)th)\b"
+    r"|\b(a|an|whole|another|last|next) (night|day|week|month|year)s?\b",
+    re.IGNORECASE,
+)
+TEXTING = re.compile(r"\b(u|ur|ya|lol|omg|idk|tbh|rn)\b|[\u2600-\u27bf\U0001f300-\U0001faff]", re.IGNORECASE)
+NAME_INSIDE = re.compile(r"(?<![.!?]\s)(?<!^)\b(?!I\b|I'|I’)[A-Z][a-z]+")
+
+
+def portable(reply: str) -> bool:
+    """Whether a reply can model a better answer for another peer: well written, and free of the
+    particulars (numbers, names, places) of the peer it was written for."""
+    text = reply.strip()
+    return (
+        len(text.split()) <= MAX_WORDS
+        and text[:1].isupper()
+        and text[-1:] in ".?!"
+        and not any(ch.isdigit() for ch in text)
+        and not NUMBER_WORDS.search(text)
+        and not TEXTING.search(text)
+        and not NAME_INSIDE.search(text)
+    )
 
 
 @dataclass
@@ -73,7 +98,7 @@ def build_bank(rubric: Rubric, cases: Sequence[LabelledCase], encoded: Sequence[
     for i, case in enumerate(cases):
         labels = case.labels
         good = len(labels) == len(rubric.keys) and not any(flawed(labels, k) for k in rubric.keys)
-        if not good or len(case.case.reply.split()) > MAX_WORDS or encoded[i].peer_vec is None:
+        if not good or not portable(case.case.reply) or encoded[i].peer_vec is None:
             continue
         siblings = by_peer[case.case.last_text("peer").strip().lower()]
         chosen.append(i)

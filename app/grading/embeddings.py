@@ -6,19 +6,23 @@ would pull in far more than we need. One encoder per process, loaded on first us
 
 import importlib.util
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 MAX_TOKENS = 128
 BATCH_SIZE = 32
+CACHE_SIZE = 4096
 PAD_RATIO = 1.3  # start a new batch when a text is this much longer than the batch's first
 DIMENSIONS = 384
 TOKENIZER_SUBPATH = "embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json"
 
 FloatArray = npt.NDArray[np.float32]
+Span = tuple[int, int]  # character offsets [start, end)
 
 
 def tokenizer_path() -> Path:
@@ -45,6 +49,8 @@ class SentenceEncoder:
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.enable_cpu_mem_arena = False  # keeps resident memory flat across batch shapes
+        # idle threads sleep instead of spinning: the grader shares the CPU with the web app and the LLM
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._session = ort.InferenceSession(
             str(onnx_model_path()), sess_options=options, providers=["CPUExecutionProvider"]
         )
@@ -52,28 +58,65 @@ class SentenceEncoder:
         self._tokenizer = Tokenizer.from_file(str(tokenizer_path()))
         self._tokenizer.enable_truncation(max_length=MAX_TOKENS)
         self._tokenizer.no_padding()
+        self._cache = VectorCache(CACHE_SIZE)
+
+    def clear_cache(self) -> None:
+        self._cache.clear()
 
     def encode(self, texts: Sequence[str]) -> FloatArray:
-        """Embeddings of `texts`, one row each, in order.
+        """Embeddings of `texts`, one row each, in order."""
+        return self.encode_with_spans(texts, [[] for _ in texts])[0]
 
-        Texts are tokenized first and batched by similar length, so a long reply does not make
-        its short sentences pay for padding up to its length.
+    def encode_with_spans(
+        self, texts: Sequence[str], spans: Sequence[Sequence[Span]]
+    ) -> tuple[FloatArray, list[FloatArray]]:
+        """Embeddings of `texts`, and of character spans inside each text (its sentences, say).
+
+        A span is pooled from the text's own token states, so a reply and its sentences take one
+        pass. Texts are batched by similar token length, so short texts do not pay for padding up
+        to the longest one. A span cut off by truncation is encoded on its own.
         """
         out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
-        encodings = self._tokenizer.encode_batch([t or " " for t in texts])
-        lengths = [len(e.ids) for e in encodings]
-        order = sorted(range(len(texts)), key=lambda i: lengths[i])
-        batch: list[int] = []
-        for i in order:
-            if batch and (len(batch) == BATCH_SIZE or lengths[i] > PAD_RATIO * lengths[batch[0]] + 4):
-                out[batch] = self._run([encodings[j].ids for j in batch])
-                batch = []
-            batch.append(i)
-        if batch:
-            out[batch] = self._run([encodings[j].ids for j in batch])
-        return out
+        span_out = [np.zeros((len(s), DIMENSIONS), dtype=np.float32) for s in spans]
+        todo = []
+        for i, text in enumerate(texts):
+            cached = None if spans[i] else self._cache.get(text)
+            if cached is None:
+                todo.append(i)
+            else:
+                out[i] = cached
+        encodings = dict(zip(todo, self._tokenizer.encode_batch([texts[i] or " " for i in todo]), strict=True))
+        lengths = {i: len(e.ids) for i, e in encodings.items()}
+        batches: list[list[int]] = []
+        for i in sorted(todo, key=lambda i: lengths[i]):
+            last = batches[-1] if batches else []
+            if not last or len(last) == BATCH_SIZE or lengths[i] > PAD_RATIO * lengths[last[0]] + 4:
+                batches.append([])
+            batches[-1].append(i)
+        for batch in batches:
+            hidden, mask = self._run([encodings[j].ids for j in batch])
+            out[batch] = _normalise(_mean(hidden, mask))
+            for row, j in enumerate(batch):
+                if spans[j]:
+                    span_out[j] = self._pool_spans(hidden[row], encodings[j], texts[j], spans[j])
+                self._cache.put(texts[j], out[j])
+        return out, span_out
 
-    def _run(self, rows: list[list[int]]) -> FloatArray:
+    def _pool_spans(self, hidden: FloatArray, encoding: Any, text: str, spans: Sequence[Span]) -> FloatArray:
+        pooled = np.zeros((len(spans), DIMENSIONS), dtype=np.float32)
+        special = encoding.special_tokens_mask
+        missing = []
+        for n, (start, end) in enumerate(spans):
+            tokens = [t for t, (a, b) in enumerate(encoding.offsets) if not special[t] and a < end and b > start]
+            if tokens and encoding.offsets[tokens[-1]][1] >= end:
+                pooled[n] = hidden[tokens].mean(axis=0)
+            else:
+                missing.append(n)
+        if missing:
+            pooled[missing] = self.encode([text[spans[n][0] : spans[n][1]] for n in missing])
+        return _normalise(pooled)
+
+    def _run(self, rows: list[list[int]]) -> tuple[FloatArray, FloatArray]:
         width = max(len(r) for r in rows)
         ids = np.zeros((len(rows), width), dtype=np.int64)
         mask = np.zeros((len(rows), width), dtype=np.int64)
@@ -83,12 +126,48 @@ class SentenceEncoder:
         feeds = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self._input_names:
             feeds["token_type_ids"] = np.zeros_like(ids)
-        hidden = self._session.run(["last_hidden_state"], feeds)[0]
-        weights = mask[:, :, None].astype(np.float32)
-        pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
-        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        result: FloatArray = (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
-        return result
+        hidden: FloatArray = self._session.run(["last_hidden_state"], feeds)[0]
+        return hidden, mask.astype(np.float32)
+
+
+def _mean(hidden: FloatArray, mask: FloatArray) -> FloatArray:
+    weights = mask[:, :, None]
+    result: FloatArray = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+    return result
+
+
+def _normalise(vectors: FloatArray) -> FloatArray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    result: FloatArray = (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
+    return result
+
+
+class VectorCache:
+    """The most recently encoded texts: a peer's scripted lines come back, and a trainee's last
+    reply returns as context of their next one."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[str, FloatArray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, text: str) -> FloatArray | None:
+        with self._lock:
+            vector = self._items.get(text)
+            if vector is not None:
+                self._items.move_to_end(text)
+            return vector
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def put(self, text: str, vector: FloatArray) -> None:
+        with self._lock:
+            self._items[text] = vector.copy()
+            self._items.move_to_end(text)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
 
 
 _encoder: SentenceEncoder | None = None

@@ -53,16 +53,31 @@ class EncodedCase:
         )
 
 
+def sentence_spans(text: str, sentences: Sequence[str]) -> list[tuple[int, int]]:
+    """Character spans of the sentences inside the text they were split from."""
+    spans, cursor = [], 0
+    for sentence in sentences:
+        start = text.find(sentence, cursor)
+        start = cursor if start < 0 else start
+        spans.append((start, start + len(sentence)))
+        cursor = start + len(sentence)
+    return spans
+
+
 def encode_cases(cases: Sequence[ReplyCase], encoder: SentenceEncoder) -> list[EncodedCase]:
-    """Encode every text the features need, in one batched pass."""
+    """Encode every text the features need, in one batched pass (sentences pooled from their reply)."""
     split = [split_sentences(c.reply) for c in cases]
     wanted: dict[str, int] = {}
-    for case, sentences in zip(cases, split, strict=True):
-        texts = [case.reply, case.last_text("peer"), case.last_text("trainee")]
-        for text in [*texts, *(sentences if len(sentences) > 1 else [])]:
+    for case in cases:
+        for text in (case.reply, case.last_text("peer"), case.last_text("trainee")):
             if text and text not in wanted:
                 wanted[text] = len(wanted)
-    vectors = encoder.encode(list(wanted)) if wanted else np.zeros((0, DIMENSIONS), np.float32)
+    texts = list(wanted)
+    spans: list[list[tuple[int, int]]] = [[] for _ in texts]
+    for case, sentences in zip(cases, split, strict=True):
+        if len(sentences) > 1 and case.reply:
+            spans[wanted[case.reply]] = sentence_spans(case.reply, sentences)
+    vectors, span_vectors = encoder.encode_with_spans(texts, spans)
 
     def vec(text: str) -> FloatArray | None:
         return vectors[wanted[text]] if text else None
@@ -72,14 +87,13 @@ def encode_cases(cases: Sequence[ReplyCase], encoder: SentenceEncoder) -> list[E
         reply_vec = vec(case.reply)
         if reply_vec is None:
             reply_vec = np.zeros(DIMENSIONS, dtype=np.float32)
-        rows = [vec(s) for s in sentences] if len(sentences) > 1 else [reply_vec]
-        sentence_vecs = np.stack([r if r is not None else reply_vec for r in rows])
+        many = len(sentences) > 1 and bool(case.reply)
         encoded.append(
             EncodedCase(
                 case=case,
-                sentences=sentences if len(sentences) > 1 else [case.reply.strip()],
+                sentences=sentences if many else [case.reply.strip()],
                 reply_vec=reply_vec,
-                sentence_vecs=sentence_vecs,
+                sentence_vecs=span_vectors[wanted[case.reply]] if many else reply_vec[None, :],
                 peer_vec=vec(case.last_text("peer")),
                 previous_vec=vec(case.last_text("trainee")),
             )

@@ -19,10 +19,13 @@ SparseRows = Sequence[tuple[Any, Any]]
 @dataclass(frozen=True)
 class FitParams:
     # (C, weight of the n-gram block) pairs tried per dimension; the best by cross-validation wins
-    grid: tuple[tuple[float, float], ...] = ((0.003, 60.0), (0.01, 40.0), (0.01, 20.0), (0.03, 10.0))
+    grid: tuple[tuple[float, float], ...] = (
+        (0.003, 60.0), (0.01, 40.0), (0.01, 20.0), (0.03, 10.0), (0.1, 5.0), (1.0, 2.0)
+    )
     embedding_weight: float = 1.0
     class_weight: str | None = "balanced"
     skip_adjacent: bool = True  # fitting P(level >= k), leave out the ambiguous level k - 1
+    dilute: bool = True  # add diluted copies of the risk examples (see augment.py)
     min_class: int = 4
     folds: int = 5
     seed: int = 0
@@ -83,23 +86,54 @@ def binary_f1(gold: Any, predicted: Any) -> float:
     return 2 * tp / denominator if denominator else 1.0
 
 
+@dataclass
+class DimensionData:
+    """One dimension's training rows (standardised dense block, n-gram rows, levels, peer-turn
+    groups) and its diluted copies, each tied to the row it was made from."""
+
+    dense: Any
+    sparse: list[Any]
+    y: Any
+    groups: list[str]
+    extra_dense: Any
+    extra_sparse: list[Any]
+    extra_y: Any
+    extra_base: Any  # row index of the case each diluted copy came from
+    extra_groups: list[str]  # peer turn of the reply its added sentence came from
+
+    def rows(self, train: Any, test_groups: set[str]) -> tuple[Any, list[Any], Any]:
+        """Training rows `train`, plus the diluted copies that use nothing from the test groups."""
+        in_train = np.isin(self.extra_base, train)
+        extra = [
+            a for a in np.flatnonzero(in_train)
+            if self.extra_groups[a] not in test_groups and self.groups[self.extra_base[a]] not in test_groups
+        ]
+        dense = np.vstack([self.dense[train], self.extra_dense[extra]]) if extra else self.dense[train]
+        sparse = [self.sparse[i] for i in train] + [self.extra_sparse[a] for a in extra]
+        y = np.concatenate([self.y[train], self.extra_y[extra]]) if extra else self.y[train]
+        return dense, sparse, y
+
+    def all_rows(self) -> tuple[Any, list[Any], Any]:
+        return self.rows(np.arange(len(self.y)), set())
+
+
 def cross_validate(
-    dense: Any, sparse: SparseRows, y: Any, groups: list[str], k: int,
-    setting: tuple[float, float], params: FitParams, vocab: int,
-) -> float:
-    """Out-of-fold F1 of the P(level >= k) model, folds grouped by the peer's turn."""
+    data: DimensionData, k: int, setting: tuple[float, float], params: FitParams, vocab: int
+) -> tuple[float, float]:
+    """Out-of-fold F1 and log-loss of the P(level >= k) model, folds grouped by the peer's turn."""
     from sklearn.model_selection import StratifiedGroupKFold
 
+    y, groups = data.y, data.groups
     target = (y >= k).astype(int)
     splits = min(params.folds, int(target.sum()), int((1 - target).sum()), len(set(groups)))
     if splits < 2:
-        return float("nan")
+        return float("nan"), float("nan")
     folds = StratifiedGroupKFold(n_splits=splits, shuffle=True, random_state=params.seed)
-    predicted = np.zeros(len(y), dtype=int)
-    for train, test in folds.split(dense, target, groups):
-        w, b = fit_level(dense[train], [sparse[i] for i in train], y[train], k, setting, params, vocab)
-        x = design_matrix(dense[test], [sparse[i] for i in test], vocab)
-        predicted[test] = np.where(x @ w + b >= np.log(params.cut / (1 - params.cut)), k, 0)
-    if k == 2:
-        return binary_f1(y, predicted)
-    return binary_f1(np.where(y >= k, 2, 0), predicted)
+    logits = np.zeros(len(y))
+    for train, test in folds.split(data.dense, target, groups):
+        dense, sparse, labels = data.rows(train, {groups[i] for i in test})
+        w, b = fit_level(dense, sparse, labels, k, setting, params, vocab)
+        logits[test] = design_matrix(data.dense[test], [data.sparse[i] for i in test], vocab) @ w + b
+    predicted = np.where(logits >= np.log(params.cut / (1 - params.cut)), k, 0)
+    log_loss = float(np.mean(np.logaddexp(0, -logits) * target + np.logaddexp(0, logits) * (1 - target)))
+    return binary_f1(y if k == 2 else np.where(y >= k, 2, 0), predicted), log_loss

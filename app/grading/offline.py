@@ -33,6 +33,7 @@ class OfflineGrader:
 
     def __init__(self, rubric: Rubric, model_dir: Path, *, content_dir: Path | None = None) -> None:
         self.rubric = rubric
+        self._risks = [d.key for d in rubric.dimensions if d.kind == "risk"]
         self.encoder = get_encoder()
         model = _load_model(model_dir, rubric)
         self.scorer: Scorer = ModelScorer(rubric, model) if model else IndicatorScorer(rubric, self.encoder)
@@ -90,7 +91,7 @@ class OfflineGrader:
             top = analysis.sentences[analysis.top_sentence(dim.key)]
             if dim.kind == "skill":
                 shown = [s for s, score in zip(analysis.sentences, analysis.sentence_scores, strict=True)
-                         if score.levels[dim.key] >= 1]
+                         if score.levels[dim.key] >= 1 and not any(score.hits.get(k) for k in self._risks)]
                 evidence[dim.key] = shown[:EVIDENCE_SENTENCES] or [top]
                 continue
             words = _hit_words(analysis.whole, dim.key)
@@ -135,6 +136,10 @@ def load_offline_grader(*, content_dir: Path, rubric: Rubric, version: str) -> O
     with _graders_lock:
         grader = _graders.get(key)
         if grader is None:
+            for old in [k for k in _graders if k[:2] == key[:2]]:
+                del _graders[old]  # an earlier version of this rubric or its model
             grader = OfflineGrader(rubric, model_dir, content_dir=content_dir)
+            # not a daemon: the interpreter must not shut down while the thread is inside onnxruntime
+            threading.Thread(target=grader.coach.warm, name="coaching-warm-up").start()
             _graders[key] = grader
         return grader

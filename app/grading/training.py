@@ -15,13 +15,14 @@ from pydantic import BaseModel
 
 from app.content.loader import load_model
 from app.content.rubrics import Rubric
+from app.grading.augment import DilutedCase, dilute
 from app.grading.bank import build_bank
 from app.grading.classifier import DimensionModel, Float32, GraderModel
 from app.grading.cues import IndicatorMatcher
 from app.grading.embeddings import get_encoder
 from app.grading.examples import LabelledCase, load_labelled
 from app.grading.features import CaseFeatures, EncodedCase, FeatureSpace, encode_cases
-from app.grading.fitting import FitParams, binary_f1, cross_validate, fit_level
+from app.grading.fitting import DimensionData, FitParams, binary_f1, cross_validate, fit_level
 from app.grading.ngrams import NgramVocabulary
 
 
@@ -39,13 +40,20 @@ class TrainReport(BaseModel):
     rubric_id: str
     examples: int
     skipped_lines: int
+    diluted: int
     dimensions: list[DimensionReport]
     model_dir: str
     size_bytes: int
     seconds: float
 
+    def __str__(self) -> str:
+        return self.describe()
+
     def describe(self) -> str:
-        lines = [f"rubric {self.rubric_id}: {self.examples} examples ({self.skipped_lines} lines skipped)"]
+        lines = [
+            f"rubric {self.rubric_id}: {self.examples} examples ({self.skipped_lines} lines skipped), "
+            f"{self.diluted} diluted copies"
+        ]
         for d in self.dimensions:
             f1 = "n/a" if d.cv_f1 is None else f"{d.cv_f1:.3f}"
             counts = " ".join(f"{lvl}:{n}" for lvl, n in sorted(d.counts.items()))
@@ -65,6 +73,8 @@ class TrainingSet:
     encoded: list[EncodedCase]
     vocabulary: NgramVocabulary
     skipped: int
+    diluted: list[DilutedCase]
+    diluted_features: list[CaseFeatures]
 
 
 def rubric_path(content_dir: Path, rubric_id: str) -> Path:
@@ -75,7 +85,7 @@ def model_dir_for(content_dir: Path, rubric_id: str) -> Path:
     return content_dir / "rubrics" / rubric_id / "model"
 
 
-def build_training_set(content_dir: Path, rubric: Rubric, *, max_n: int = 2) -> TrainingSet:
+def build_training_set(content_dir: Path, rubric: Rubric, *, max_n: int = 2, seed: int = 0) -> TrainingSet:
     cases, skipped = load_labelled(content_dir, rubric)
     if not cases:
         raise ValueError(f"rubric {rubric.id} has no labelled examples or exemplars")
@@ -83,7 +93,9 @@ def build_training_set(content_dir: Path, rubric: Rubric, *, max_n: int = 2) -> 
     space = FeatureSpace(IndicatorMatcher(rubric), vocabulary)
     encoded = encode_cases([c.case for c in cases], get_encoder())
     features = [space.features(e) for e in encoded]
-    return TrainingSet(rubric, cases, features, encoded, vocabulary, skipped)
+    diluted = dilute(rubric, cases, seed=seed)
+    diluted_features = [space.features(e) for e in encode_cases([d.labelled.case for d in diluted], get_encoder())]
+    return TrainingSet(rubric, cases, features, encoded, vocabulary, skipped, diluted, diluted_features)
 
 
 def fit_model(data: TrainingSet, params: FitParams) -> tuple[GraderModel, list[DimensionReport]]:
@@ -91,14 +103,27 @@ def fit_model(data: TrainingSet, params: FitParams) -> tuple[GraderModel, list[D
     mean = dense.mean(axis=0)
     scale = np.maximum(dense.std(axis=0), 1e-3) / params.block_weights(dense.shape[1])
     dense = (dense - mean) / scale
-    sparse = [f.sparse for f in data.features]
     groups = [c.case.last_text("peer").strip().lower() or c.case.reply for c in data.cases]
+    diluted = data.diluted if params.dilute else []
+    extra_dense = np.stack([f.dense for f in data.diluted_features]) if diluted else np.zeros((0, len(mean)))
+    extra_dense = (extra_dense - mean) / scale
     models, reports = {}, []
     for key in data.rubric.keys:
         rows = [i for i, c in enumerate(data.cases) if key in c.labels]
-        y = np.array([data.cases[i].labels[key] for i in rows])
-        model, report = _fit_dimension(key, dense[rows], [sparse[i] for i in rows], y,
-                                       [groups[i] for i in rows], params, data.vocabulary.size)
+        position = {row: n for n, row in enumerate(rows)}
+        extra = [a for a, d in enumerate(diluted) if key in d.labelled.labels and d.base in position]
+        dimension = DimensionData(
+            dense=dense[rows],
+            sparse=[data.features[i].sparse for i in rows],
+            y=np.array([data.cases[i].labels[key] for i in rows]),
+            groups=[groups[i] for i in rows],
+            extra_dense=extra_dense[extra],
+            extra_sparse=[data.diluted_features[a].sparse for a in extra],
+            extra_y=np.array([diluted[a].labelled.labels[key] for a in extra], dtype=np.int64),
+            extra_base=np.array([position[diluted[a].base] for a in extra], dtype=np.int64),
+            extra_groups=[groups[diluted[a].filler] for a in extra],
+        )
+        model, report = _fit_dimension(key, dimension, params, data.vocabulary.size)
         models[key] = model
         reports.append(report)
     grader = GraderModel(
@@ -111,17 +136,19 @@ def fit_model(data: TrainingSet, params: FitParams) -> tuple[GraderModel, list[D
 
 
 def _fit_dimension(
-    key: str, dense: Any, sparse: list[Any], y: Any, groups: list[str], params: FitParams, vocab: int
+    key: str, data: DimensionData, params: FitParams, vocab: int
 ) -> tuple[DimensionModel, DimensionReport]:
+    y = data.y
     ks = [k for k in range(1, 5) if min((y >= k).sum(), (y < k).sum()) >= params.min_class]
     focus = 2 if 2 in ks else (ks[0] if ks else None)
     best, cv_f1 = params.grid[0], None
     if focus is not None:
-        scored = [(cross_validate(dense, sparse, y, groups, focus, s, params, vocab), s) for s in params.grid]
-        scored = [(f1, s) for f1, s in scored if f1 == f1]
-        if scored:
-            cv_f1, best = max(scored, key=lambda item: round(item[0], 3))
-    weights = [fit_level(dense, sparse, y, k, best, params, vocab) for k in ks]
+        scored = [(*cross_validate(data, focus, s, params, vocab), s) for s in params.grid]
+        scored = [item for item in scored if item[0] == item[0]]
+        if scored:  # best F1; among near ties, the better calibrated
+            cv_f1, _, best = max(scored, key=lambda item: (round(item[0], 2), -item[1]))
+    dense, sparse, labels = data.all_rows()
+    weights = [fit_level(dense, sparse, labels, k, best, params, vocab) for k in ks]
     width = dense.shape[1]
     model = DimensionModel(
         key=key,
@@ -146,9 +173,10 @@ def _stack(rows: list[Any], width: int) -> Float32:
 def train_rubric(*, content_dir: Path, rubric_id: str, params: FitParams | None = None) -> TrainReport:
     """Train the grader of `rubrics/<rubric_id>.yaml` and write it to `rubrics/<rubric_id>/model/`."""
     started = time.perf_counter()
+    params = params or FitParams()
     rubric = load_model(rubric_path(content_dir, rubric_id), Rubric)
-    data = build_training_set(content_dir, rubric)
-    model, reports = fit_model(data, params or FitParams())
+    data = build_training_set(content_dir, rubric, seed=params.seed)
+    model, reports = fit_model(data, params)
     folder = model_dir_for(content_dir, rubric_id)
     model.save(folder)
     build_bank(rubric, data.cases, data.encoded).save(folder)
@@ -156,6 +184,7 @@ def train_rubric(*, content_dir: Path, rubric_id: str, params: FitParams | None 
         rubric_id=rubric_id,
         examples=len(data.cases),
         skipped_lines=data.skipped,
+        diluted=len(data.diluted) if params.dilute else 0,
         dimensions=reports,
         model_dir=str(folder),
         size_bytes=sum(p.stat().st_size for p in folder.iterdir() if p.is_file()),
