@@ -14,6 +14,7 @@ import resource
 import statistics
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +77,21 @@ def cohen_kappa(a: np.ndarray, b: np.ndarray) -> float:
     return (observed - expected) / (1 - expected) if expected < 1 else 1.0
 
 
+def print_accuracy(keys: list[str], items: list[dict[str, Any]], grades: Sequence[Grade]) -> None:
+    """Per dimension: precision, recall and F1 of the flag (gold 2+ vs 0), Spearman, Cohen's kappa."""
+    print(f"{'dimension':<12} {'n+':>3} {'n-':>3} {'prec':>6} {'recall':>6} {'F1':>6} {'spearman':>8} {'kappa':>6}")
+    f1s = []
+    for key in keys:
+        gold = np.array([item["labels"][key] for item in items])
+        pred = np.array([g.scores[key] for g in grades])
+        p, r, f1 = precision_recall_f1(gold, pred)
+        f1s.append(f1)
+        rho, kappa = spearman(gold, pred), cohen_kappa(np.minimum(gold, 2), np.minimum(pred, 2))
+        counts = f"{(gold >= 2).sum():>3} {(gold == 0).sum():>3}"
+        print(f"{key:<12} {counts} {p:>6.3f} {r:>6.3f} {f1:>6.3f} {rho:>8.3f} {kappa:>6.3f}")
+    print(f"{'mean F1':<12} {statistics.mean(f1s):>31.3f}")
+
+
 def read_items(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
@@ -97,9 +113,7 @@ def time_grader(grader: OfflineGrader, cases: list[ReplyCase]) -> dict[str, floa
         grader.grade_now(context=case.context, reply=case.reply)
         single.append(time.perf_counter() - started)
         cpu.append(time.process_time() - cpu_started)
-    best = [
-        min(_timed(grader, case) for _ in range(BEST_OF)) for case in cases
-    ]
+    best = [min(_timed(grader, case) for _ in range(BEST_OF)) for case in cases]
     batched = []
     for start in range(0, len(cases), BATCH):
         chunk = cases[start : start + BATCH]
@@ -108,10 +122,14 @@ def time_grader(grader: OfflineGrader, cases: list[ReplyCase]) -> dict[str, floa
         grader.grade_many(chunk)
         batched += [(time.perf_counter() - started) / len(chunk)] * len(chunk)
     return {
-        "single_p50": percentile_ms(single, 50), "single_p95": percentile_ms(single, 95),
-        "batched_p50": percentile_ms(batched, 50), "batched_p95": percentile_ms(batched, 95),
-        "cpu_p50": percentile_ms(cpu, 50), "cpu_p95": percentile_ms(cpu, 95),
-        "best_p50": percentile_ms(best, 50), "best_p95": percentile_ms(best, 95),
+        "single_p50": percentile_ms(single, 50),
+        "single_p95": percentile_ms(single, 95),
+        "batched_p50": percentile_ms(batched, 50),
+        "batched_p95": percentile_ms(batched, 95),
+        "cpu_p50": percentile_ms(cpu, 50),
+        "cpu_p95": percentile_ms(cpu, 95),
+        "best_p50": percentile_ms(best, 50),
+        "best_p95": percentile_ms(best, 95),
     }
 
 
@@ -149,17 +167,7 @@ def main() -> None:
     timing = time_grader(grader, cases)
 
     print(f"file {args.file} ({len(items)} replies), rubric {rubric.id}, grader {grader.name}")
-    print(f"{'dimension':<12} {'n+':>3} {'n-':>3} {'prec':>6} {'recall':>6} {'F1':>6} {'spearman':>8} {'kappa':>6}")
-    f1s = []
-    for key in rubric.keys:
-        gold = np.array([item["labels"][key] for item in items])
-        pred = np.array([g.scores[key] for g in grades])
-        p, r, f1 = precision_recall_f1(gold, pred)
-        f1s.append(f1)
-        rho, kappa = spearman(gold, pred), cohen_kappa(np.minimum(gold, 2), np.minimum(pred, 2))
-        counts = f"{(gold >= 2).sum():>3} {(gold == 0).sum():>3}"
-        print(f"{key:<12} {counts} {p:>6.3f} {r:>6.3f} {f1:>6.3f} {rho:>8.3f} {kappa:>6.3f}")
-    print(f"{'mean F1':<12} {statistics.mean(f1s):>31.3f}")
+    print_accuracy(rubric.keys, items, grades)
     print(
         f"latency ms/reply: one at a time p50 {timing['single_p50']:.1f} p95 {timing['single_p95']:.1f}; "
         f"batched ({BATCH}) p50 {timing['batched_p50']:.1f} p95 {timing['batched_p95']:.1f}"
@@ -190,17 +198,7 @@ def llm_main(args: argparse.Namespace) -> None:
     grades, seconds = asyncio.run(judge_all(settings, entry.item, entry.version, [as_case(i) for i in items]))
     fallbacks = sum(1 for g in grades if not g.grader.startswith("llm:"))
     print(f"file {args.file} ({len(items)} replies), rubric {args.rubric}, judge {settings.judge_model}")
-    print(f"{'dimension':<12} {'n+':>3} {'n-':>3} {'prec':>6} {'recall':>6} {'F1':>6} {'spearman':>8} {'kappa':>6}")
-    f1s = []
-    for key in entry.item.keys:
-        gold = np.array([item["labels"][key] for item in items])
-        pred = np.array([g.scores[key] for g in grades])
-        p, r, f1 = precision_recall_f1(gold, pred)
-        f1s.append(f1)
-        rho, kappa = spearman(gold, pred), cohen_kappa(np.minimum(gold, 2), np.minimum(pred, 2))
-        counts = f"{(gold >= 2).sum():>3} {(gold == 0).sum():>3}"
-        print(f"{key:<12} {counts} {p:>6.3f} {r:>6.3f} {f1:>6.3f} {rho:>8.3f} {kappa:>6.3f}")
-    print(f"{'mean F1':<12} {statistics.mean(f1s):>31.3f}")
+    print_accuracy(entry.item.keys, items, grades)
     print(f"latency s/reply p50 {np.percentile(seconds, 50):.2f} p95 {np.percentile(seconds, 95):.2f}")
     print(f"fell back to the offline grade: {fallbacks} of {len(grades)} (these count as the offline grader's)")
 
