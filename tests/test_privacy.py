@@ -65,6 +65,8 @@ def check_export(export: dict[str, Any], practised: Practised) -> None:
                for t in trainee_turns)
     assert trainee_turns[0]["reviews"][0]["text"] == "Warmer than the grade says."
     assert [t["role"] for t in export["sessions"][1]["turns"]] == ["peer", "trainee", "peer"]
+    assert export["cohorts"] == [{"name": "cohort-a", "role": "trainee"}]
+    assert "export" in [event["action"] for event in export["audit_events_by_you"]]
     text = _strings(export)
     assert "password" not in text and "$argon2" not in text
 

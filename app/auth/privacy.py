@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, delete, select
 
-from app.models import CohortMember, GradeRecord, PracticeSession, Review, Turn, User
+from app.models import AuditEvent, Cohort, CohortMember, GradeRecord, PracticeSession, Review, Turn, User
 
 
 def _sessions_of(db: Session, user: User) -> list[PracticeSession]:
@@ -36,7 +36,16 @@ def export_user_data(*, db: Session, user: User) -> dict[str, Any]:
             }
         )
     profile = user.model_dump(mode="json", exclude={"password_hash"})
-    return {"user": profile, "sessions": sessions}
+    cohorts = db.exec(
+        select(Cohort.name, CohortMember.role).join(CohortMember).where(CohortMember.user_id == user.id)
+    ).all()
+    actions = db.exec(select(AuditEvent).where(AuditEvent.actor_id == user.id).order_by(col(AuditEvent.id))).all()
+    return {
+        "user": profile,
+        "cohorts": [{"name": name, "role": role} for name, role in cohorts],
+        "sessions": sessions,
+        "audit_events_by_you": [event.model_dump(mode="json") for event in actions],
+    }
 
 
 def delete_user_data(*, db: Session, user: User) -> int:
