@@ -6,12 +6,15 @@ from sqlmodel import Session, col, select
 
 from app.content.rubrics import Rubric
 from app.models import GradeRecord, Turn
+from app.practice.reviews import effective_scores, reviews_for
 
 
 @dataclass(frozen=True)
 class GradedTurn:
     turn: Turn
     grade: GradeRecord | None
+    scores: dict[str, int] | None = None
+    """The grade's scores after supervisors' overrides (None when the turn has no grade)."""
 
 
 @dataclass(frozen=True)
@@ -35,7 +38,13 @@ def graded_turns(*, db: Session, turns: list[Turn]) -> list[GradedTurn]:
     ids = [t.id for t in turns if t.role == "trainee"]
     grades = db.exec(select(GradeRecord).where(col(GradeRecord.turn_id).in_(ids))).all() if ids else []
     by_turn = {g.turn_id: g for g in grades}
-    return [GradedTurn(turn=t, grade=by_turn.get(t.id or -1)) for t in turns]
+    reviews = reviews_for(db=db, turn_ids=[i for i in ids if i is not None])
+    return [
+        GradedTurn(turn=t, grade=grade, scores=effective_scores(grade, reviews.get(t.id or -1, [])))
+        if (grade := by_turn.get(t.id or -1)) is not None
+        else GradedTurn(turn=t, grade=None)
+        for t in turns
+    ]
 
 
 def moment_score(rubric: Rubric, scores: dict[str, int]) -> float:
@@ -55,9 +64,9 @@ def _focus_dimension(rubric: Rubric, averages: dict[str, float]) -> str:
 
 def summarise(*, rubric: Rubric, graded: list[GradedTurn]) -> SessionSummary:
     moments = [
-        Moment(turn=g.turn, scores=g.grade.scores, score=moment_score(rubric, g.grade.scores))
+        Moment(turn=g.turn, scores=g.scores, score=moment_score(rubric, g.scores))
         for g in graded
-        if g.grade is not None
+        if g.scores is not None
     ]
     if not moments:
         return SessionSummary(graded_count=0)
