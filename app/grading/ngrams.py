@@ -2,7 +2,7 @@
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -64,6 +64,3 @@ class NgramVocabulary:
         values = tf * self.idf[index]
         values /= np.float32(np.linalg.norm(values))
         return index, values.astype(np.float32)
-
-    def transform_many(self, texts: Sequence[str]) -> list[SparseRow]:
-        return [self.transform(text) for text in texts]
