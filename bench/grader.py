@@ -34,7 +34,7 @@ from app.grading.judge import build_judge  # noqa: E402
 from app.grading.offline import OfflineGrader, load_offline_grader  # noqa: E402
 from app.llm import connection_pool  # noqa: E402
 
-DEFAULT_FILE = ROOT.parent / "shared" / "data" / "crss_examples.jsonl"
+DEFAULT_FILE = ROOT / "bench" / "data" / "crss_examples.jsonl"
 BATCH = 16
 BEST_OF = 5  # per reply, the fastest of several runs: an estimate of latency without competing load
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from app.config import PROJECT_ROOT
 
-SHARED_EXAMPLES = PROJECT_ROOT.parent / "shared" / "data" / "crss_examples.jsonl"
+DEV_EXAMPLES = PROJECT_ROOT / "bench" / "data" / "crss_examples.jsonl"
 KEYS = {"pressure", "authority", "dependency", "boundaries", "empathy"}
 
 
@@ -59,10 +59,10 @@ def test_grade_writes_one_line_per_input_in_order(tmp_path: Path) -> None:
     assert rows[0]["scores"]["pressure"] >= 2
 
 
-def test_grade_handles_the_shared_examples() -> None:
-    result = run_app("grade", str(SHARED_EXAMPLES))
+def test_grade_handles_the_dev_examples() -> None:
+    result = run_app("grade", str(DEV_EXAMPLES))
     assert result.returncode == 0, result.stderr
     rows = [json.loads(line) for line in result.stdout.splitlines()]
-    inputs = [json.loads(line) for line in SHARED_EXAMPLES.read_text(encoding="utf-8").splitlines() if line.strip()]
+    inputs = [json.loads(line) for line in DEV_EXAMPLES.read_text(encoding="utf-8").splitlines() if line.strip()]
     assert [r["id"] for r in rows] == [i["id"] for i in inputs]
     assert all(set(r["scores"]) == KEYS and all(0 <= v <= 4 for v in r["scores"].values()) for r in rows)
