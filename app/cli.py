@@ -72,6 +72,7 @@ def _users_add(args: argparse.Namespace) -> int:
             user = create_user(db=db, username=args.name, password=password, role=args.role)
             if args.cohort:
                 add_to_cohort(db=db, cohort=get_or_create_cohort(db=db, name=args.cohort), user=user)
+            db.commit()
         except AccountError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1

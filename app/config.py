@@ -75,6 +75,25 @@ class Settings(BaseSettings):
         default=False, description="Mark cookies Secure (set true when the app is served over HTTPS)."
     )
     turns_per_minute: int = Field(default=20, ge=1, description="Most trainee messages one user may send a minute.")
+    sessions_per_hour: int = Field(
+        default=30, ge=1, description="Most practice sessions one user may start in an hour (then a 429)."
+    )
+    worker_threads: int = Field(
+        default=40,
+        ge=1,
+        description="Worker threads per process for database work, grading and password checks.",
+    )
+    db_pool_size: int = Field(
+        default=10, ge=1, description="Database connections each process keeps open (SQLAlchemy pool_size)."
+    )
+    db_max_overflow: int = Field(
+        default=30,
+        ge=0,
+        description="Extra connections a process may open at busy times; keep pool size + this >= worker threads.",
+    )
+    db_pool_timeout_s: float = Field(
+        default=30.0, gt=0, description="Seconds a request waits for a free database connection before failing."
+    )
     max_body_bytes: int = Field(default=65536, ge=1024, description="Largest request body accepted, in bytes.")
     demo_accounts: bool = Field(
         default=True,

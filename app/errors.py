@@ -12,6 +12,10 @@ class DomainError(Exception):
         super().__init__(message)
         self.message = message
 
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the answer carries besides the status (e.g. Retry-After)."""
+        return {}
+
 
 class NotFound(DomainError):
     status = HTTPStatus.NOT_FOUND
@@ -37,3 +41,6 @@ class TooMany(DomainError):
     def __init__(self, message: str, *, retry_after_s: int) -> None:
         super().__init__(message)
         self.retry_after_s = retry_after_s
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after_s)}

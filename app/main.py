@@ -3,6 +3,7 @@
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from http import HTTPStatus
 
 from fastapi import FastAPI, Request, Response, status
 from fastapi.responses import JSONResponse, RedirectResponse
@@ -12,6 +13,8 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from app.auth.deps import Forbidden, NotSignedIn
 from app.config import Settings, get_settings
+from app.db import size_thread_pool
+from app.errors import DomainError
 from app.llm import connection_pool
 from app.routes import account_pages, admin_api, api, auth_api, pages, review_pages, staff_pages
 from app.security import BodySizeLimitMiddleware, CSRFMiddleware, SecurityHeadersMiddleware
@@ -33,6 +36,18 @@ async def _forbidden(request: Request, _exc: Exception) -> Response:
     if _wants_json(request):
         return JSONResponse({"detail": message}, status.HTTP_403_FORBIDDEN)
     return templates.TemplateResponse(request, "error.html", {"message": message}, status_code=403)
+
+
+async def _domain_error(request: Request, exc: Exception) -> Response:
+    """Every domain refusal, the same way on both faces: its status, its message as JSON `detail` or
+    on an error page, and `Retry-After` when it is a rate limit."""
+    assert isinstance(exc, DomainError)
+    headers = exc.headers()
+    if _wants_json(request):
+        return JSONResponse({"detail": exc.message}, exc.status, headers=headers)
+    page = "404.html" if exc.status == HTTPStatus.NOT_FOUND else "error.html"
+    context = {"message": exc.message, "user": getattr(request.state, "user", None)}
+    return templates.TemplateResponse(request, page, context, status_code=exc.status, headers=headers)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -58,8 +73,9 @@ def _add_middleware(application: FastAPI, settings: Settings) -> None:
 
 
 @asynccontextmanager
-async def _llm_connections(_app: FastAPI) -> AsyncIterator[None]:
-    """Connections to the LLM endpoint are kept open for the app's life, and closed with it."""
+async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    """Worker threads sized from settings; connections to the LLM endpoint kept open for the app's life."""
+    size_thread_pool(get_settings())
     async with connection_pool():
         yield
 
@@ -68,13 +84,14 @@ def create_app() -> FastAPI:
     settings = get_settings()
     logging.basicConfig(level=settings.log_level)
     application = FastAPI(
-        title="Peer Practice", version="0.1.0", docs_url=None, redoc_url=None, lifespan=_llm_connections
+        title="Peer Practice", version="0.1.0", docs_url=None, redoc_url=None, lifespan=_lifespan
     )
     application.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     for module in (auth_api, api, admin_api, account_pages, pages, review_pages, staff_pages):
         application.include_router(module.router)
     application.add_exception_handler(NotSignedIn, _not_signed_in)
     application.add_exception_handler(Forbidden, _forbidden)
+    application.add_exception_handler(DomainError, _domain_error)
     application.add_exception_handler(StarletteHTTPException, _http_error)
     _add_middleware(application, settings)
     return application

@@ -2,18 +2,64 @@
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any, Literal
+from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import JSON, Column, Text, UniqueConstraint
+from sqlalchemy import Enum as SqlEnum
 from sqlmodel import Field, SQLModel
 
-SessionStatus = Literal["active", "ended"]
-TurnRole = Literal["trainee", "peer"]
-TurnStatus = Literal["pending", "streaming", "complete", "failed"]
+
+class SessionStatus(StrEnum):
+    ACTIVE = "active"
+    ENDED = "ended"
+
+
+class SessionMode(StrEnum):
+    """practice: coaching with every reply; assessment: grades, coaching and the peer's feelings at the end."""
+
+    PRACTICE = "practice"
+    ASSESSMENT = "assessment"
+
+
+class TurnRole(StrEnum):
+    TRAINEE = "trainee"
+    PEER = "peer"
+
+
+class TurnStatus(StrEnum):
+    """A peer reply is pending (to be written), streaming (being written), then complete or failed."""
+
+    PENDING = "pending"
+    STREAMING = "streaming"
+    COMPLETE = "complete"
+    FAILED = "failed"
+
+
+class Role(StrEnum):
+    TRAINEE = "trainee"
+    SUPERVISOR = "supervisor"
+    STAFF = "staff"
+
+
+class ReviewKind(StrEnum):
+    OVERRIDE = "override"
+    COMMENT = "comment"
+
+
+def enum_column(enum: type[StrEnum], **kwargs: Any) -> Any:
+    """A VARCHAR(16) column holding the enum's values (no database enum type, so new values need no migration)."""
+    kind = SqlEnum(enum, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
+    return Field(sa_column=Column(kind, nullable=False), **kwargs)
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """A stored time as an aware UTC time (SQLite hands back naive ones)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def new_session_id() -> str:
@@ -34,8 +80,7 @@ class ContentVersion(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
-Role = Literal["trainee", "supervisor", "staff"]
-ROLES: tuple[str, ...] = ("trainee", "supervisor", "staff")
+ROLES: tuple[str, ...] = tuple(Role)
 
 
 class User(SQLModel, table=True):
@@ -44,7 +89,7 @@ class User(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(max_length=80, unique=True, index=True)
     display_name: str = Field(default="", max_length=120)
-    role: str = Field(max_length=16)
+    role: Role = enum_column(Role)
     password_hash: str = Field(max_length=255)
     is_active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
@@ -65,7 +110,7 @@ class CohortMember(SQLModel, table=True):
 
     cohort_id: int = Field(foreign_key="cohorts.id", primary_key=True)
     user_id: int = Field(foreign_key="users.id", primary_key=True)
-    role: str = Field(max_length=16, description="trainee or supervisor")
+    role: Role = enum_column(Role, description="trainee or supervisor")
 
 
 class PracticeSession(SQLModel, table=True):
@@ -79,8 +124,8 @@ class PracticeSession(SQLModel, table=True):
     rubric_id: str = Field(max_length=80)
     rubric_version: str = Field(max_length=32)
     engine: str = Field(max_length=32)
-    mode: str = Field(default="practice", max_length=16, description="practice: coaching live; assessment: at the end")
-    status: str = Field(default="active", max_length=16)
+    mode: SessionMode = enum_column(SessionMode, default=SessionMode.PRACTICE)
+    status: SessionStatus = enum_column(SessionStatus, default=SessionStatus.ACTIVE)
     persona_state: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, index=True)
     ended_at: datetime | None = None
@@ -93,9 +138,9 @@ class Turn(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     session_id: str = Field(foreign_key="practice_sessions.id", index=True, max_length=32)
     position: int = Field(ge=0)
-    role: str = Field(max_length=16)
+    role: TurnRole = enum_column(TurnRole)
     text: str = Field(default="", sa_column=Column(Text, nullable=False))
-    status: str = Field(default="complete", max_length=16)
+    status: TurnStatus = enum_column(TurnStatus, default=TurnStatus.COMPLETE)
     error: str | None = Field(default=None, max_length=500)
     reading: dict[str, Any] | None = Field(
         default=None, sa_column=Column(JSON), description="How the peer read the trainee's last reply"
@@ -128,7 +173,7 @@ class Review(SQLModel, table=True):
     turn_id: int = Field(foreign_key="turns.id", index=True)
     author_id: int | None = Field(default=None, foreign_key="users.id")
     author_name: str = Field(default="", max_length=120)
-    kind: str = Field(max_length=16, description="override or comment")
+    kind: ReviewKind = enum_column(ReviewKind)
     dimension: str | None = Field(default=None, max_length=40)
     level: int | None = Field(default=None, ge=0, le=4)
     text: str = Field(sa_column=Column(Text, nullable=False))

@@ -27,12 +27,13 @@ from app.config import Settings  # noqa: E402
 from app.content.catalog import get_catalog  # noqa: E402
 from app.content.loader import content_hash, load_model  # noqa: E402
 from app.content.rubrics import Rubric  # noqa: E402
-from app.grading.base import ContextTurn, Grade  # noqa: E402
+from app.grading.base import Grade  # noqa: E402
 from app.grading.examples import load_labelled  # noqa: E402
 from app.grading.features import ReplyCase  # noqa: E402
 from app.grading.judge import build_judge  # noqa: E402
 from app.grading.offline import OfflineGrader, load_offline_grader  # noqa: E402
 from app.llm import connection_pool  # noqa: E402
+from app.transcript import ContextTurn  # noqa: E402
 
 DEFAULT_FILE = ROOT / "bench" / "data" / "crss_examples.jsonl"
 BATCH = 16

@@ -137,19 +137,13 @@ def pipeline_turns(http: httpx.Client, server: FaultServer, turns: int) -> Turns
 
 def pending_reply(session_id: str, text: str) -> int:
     """The trainee's words saved and graded as the chat page's form does; the reply is left to stream."""
-    from sqlmodel import Session
-
     from app.config import get_settings
-    from app.db import get_engine
     from app.practice.context import build_context
-    from app.practice.sessions import find_session
     from app.practice.turns import submit_turn
 
-    with Session(get_engine()) as db:
-        practice = find_session(db=db, session_id=session_id)
-        submitted = asyncio.run(submit_turn(db=db, ctx=build_context(get_settings()), practice=practice, text=text))
-        assert submitted.peer_turn.id is not None
-        return submitted.peer_turn.id
+    submitted = asyncio.run(submit_turn(ctx=build_context(get_settings()), session_id=session_id, text=text))
+    assert submitted.peer_turn.id is not None
+    return submitted.peer_turn.id
 
 
 def first_token_at(http: httpx.Client, url: str) -> float:

@@ -17,6 +17,7 @@ def make_user(db: Session, *, role: str = "trainee", username: str | None = None
     user = create_user(db=db, username=username or f"{role}{next(_numbers)}", password=PASSWORD, role=role)
     if cohort is not None:
         add_to_cohort(db=db, cohort=get_or_create_cohort(db=db, name=cohort), user=user)
+    db.commit()
     return user
 
 

@@ -10,11 +10,11 @@ from app.content.difficulty import DifficultyLevel, load_levels
 from app.content.loader import load_model
 from app.content.personas import Persona
 from app.content.rubrics import Rubric
-from app.grading.base import ContextTurn
 from app.persona.base import PersonaState, TurnReading
 from app.persona.moves import classify_move
 from app.persona.scripted import ScriptedEngine
 from app.persona.state import initial_state, read_turn
+from app.transcript import ContextTurn
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_PERSONAS = sorted((ROOT / "personas").glob("*.yaml"))

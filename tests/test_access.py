@@ -249,7 +249,7 @@ def world(db: Session, settings: Settings) -> World:
     owner = users["owner"]
     practice = start_session(
         db=db, ctx=build_context(settings), persona_id="dana-alcohol", rubric_id="crss-core",
-        trainee_name=owner.display_name, trainee_id=owner.id,
+        trainee=owner,
     )
     trainee_turn = Turn(session_id=practice.id, position=1, role="trainee", text=SECRET)
     peer_turn = Turn(session_id=practice.id, position=2, role="peer", text="It's been a lot, honestly.")
@@ -337,7 +337,7 @@ def test_a_turn_id_from_another_session_is_not_found(
     other = world.users["other_trainee"]
     theirs = start_session(
         db=db, ctx=build_context(settings), persona_id="dana-alcohol", rubric_id="crss-core",
-        trainee_name=other.display_name, trainee_id=other.id,
+        trainee=other,
     )
     supervisor, trainee = client_as("other_supervisor"), client_as("other_trainee")
     comment = {"kind": "comment", "text": "Mine now."}

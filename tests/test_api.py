@@ -6,8 +6,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from app.grading.base import ContextTurn, Grade
+from app.grading.base import Grade
 from app.practice.context import PracticeContext, build_context, get_practice_context
+from app.transcript import ContextTurn
 from tests.factories import EMPATHIC_LINES, PUSHING_LINES, say, start_session
 
 KEYS = {"pressure", "authority", "dependency", "boundaries", "empathy"}
@@ -129,9 +130,10 @@ def test_assessment_mode_holds_grades_back_until_the_end(client: TestClient) -> 
     assert session["mode"] == "assessment"
     result = say(client, session["id"], PUSHING_LINES[0])
     assert result["grade"] is None and result["turn"]["grade"] is None
-    assert result["persona_state"]["inner_voice"] is None
+    assert result["persona_state"] is None, "trust, mood and inner voice are held back too"
     running = client.get(f"/api/sessions/{session['id']}").json()
-    assert all(t["grade"] is None for t in running["turns"])
+    assert all(t["grade"] is None and not t["reviews"] for t in running["turns"])
+    assert running["persona_state"] is None
     ended = client.post(f"/api/sessions/{session['id']}/end").json()
     graded = [t for t in ended["turns"] if t["role"] == "trainee"]
     assert graded[0]["grade"]["scores"]["pressure"] >= 2, "the grade was saved all along"

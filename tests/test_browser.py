@@ -67,6 +67,7 @@ def base_url(tmp_path: Path) -> Iterator[str]:
     SQLModel.metadata.create_all(engine)
     with Session(engine) as db:
         create_user(db=db, username=USERNAME, password=PASSWORD, role="trainee", display_name="Browser Trainee")
+        db.commit()
     engine.dispose()
     port = free_port()
     env = {

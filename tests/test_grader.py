@@ -10,7 +10,7 @@ import yaml
 from app.config import PROJECT_ROOT
 from app.content.loader import content_hash, load_model
 from app.content.rubrics import Rubric
-from app.grading.base import ContextTurn, Grade
+from app.grading.base import Grade
 from app.grading.classifier import GraderModel
 from app.grading.cues import IndicatorMatcher
 from app.grading.embeddings import get_encoder
@@ -18,6 +18,7 @@ from app.grading.features import FeatureSpace, ReplyCase, encode_cases
 from app.grading.fitting import FitParams
 from app.grading.offline import OfflineGrader, load_offline_grader
 from app.grading.training import build_training_set, fit_model, train_rubric
+from app.transcript import ContextTurn
 
 RUBRIC_FILE = PROJECT_ROOT / "rubrics" / "crss-core.yaml"
 RISKS = ("pressure", "authority", "dependency", "boundaries")

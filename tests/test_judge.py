@@ -11,11 +11,11 @@ import pytest
 
 from app.config import PROJECT_ROOT
 from app.content.catalog import get_catalog
-from app.grading.base import ContextTurn
 from app.grading.judge import JudgeModel, LlmJudge
 from app.grading.judge_prompt import JudgePrompt, verdict_schema
 from app.grading.offline import load_offline_grader
 from app.llm import LlmError
+from app.transcript import ContextTurn
 from tests.fault_server import INVALID_JSON, SERVER_ERROR, Behaviour, FaultServer, verdict_for
 from tests.llm_support import FakeChatModel, llm_env
 

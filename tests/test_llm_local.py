@@ -17,7 +17,6 @@ from sqlmodel import Session
 
 from app.config import get_settings
 from app.practice.context import build_context
-from app.practice.sessions import find_session
 from app.practice.turns import submit_turn
 from tests.factories import PASSWORD, make_user
 from tests.fault_server import ServerThread
@@ -76,7 +75,7 @@ def read_events(http: httpx.Client, url: str) -> list[tuple[float, str, str]]:
 def pending_reply(db: Session, session_id: str, text: str) -> int:
     """Send the trainee's words the way the chat page does: the peer's reply is left to stream."""
     ctx = build_context(get_settings())
-    submitted = asyncio.run(submit_turn(db=db, ctx=ctx, practice=find_session(db=db, session_id=session_id), text=text))
+    submitted = asyncio.run(submit_turn(ctx=ctx, session_id=session_id, text=text))
     assert submitted.peer_turn.id is not None
     return submitted.peer_turn.id
 

@@ -4,7 +4,6 @@ import pytest
 
 from app.config import PROJECT_ROOT
 from app.content.catalog import get_catalog
-from app.grading.base import ContextTurn
 from app.llm import LlmError
 from app.persona.base import PersonaState, TurnReading
 from app.persona.events import Notice, Piece, Replace, ReplyEvent, revise
@@ -12,6 +11,7 @@ from app.persona.llm_engine import LlmPersonaEngine, PersonaModel
 from app.persona.llm_prompt import PersonaPrompt
 from app.persona.scripted import ScriptedEngine
 from app.persona.state import initial_state
+from app.transcript import ContextTurn
 from tests.llm_support import FakeChatModel
 
 CATALOG = get_catalog(PROJECT_ROOT)

@@ -9,14 +9,9 @@ from app.config import get_settings
 from app.models import GradeRecord
 from app.persona.events import Piece, Replace
 from app.practice.context import build_context
+from app.practice.replies import GradeSaved, PeerEvent, ReplySaved, stream_peer_events
 from app.practice.sessions import start_session
-from app.practice.turns import (
-    GradeSaved,
-    PeerEvent,
-    ReplySaved,
-    stream_peer_events,
-    submit_turn,
-)
+from app.practice.turns import submit_turn
 from tests.fault_server import DEFAULT_REPLY, FaultServer, cut, hang, says
 
 EMPATHIC = "It sounds like the evenings are hard. What are they like for you?"
@@ -31,10 +26,10 @@ def grader_of(db: Session, turn_id: int | None) -> str | None:
 async def test_pieces_then_the_saved_reply_then_the_judges_grade(db: Session, fault_llm: FaultServer) -> None:
     ctx = build_context(get_settings())
     practice = start_session(db=db, ctx=ctx, persona_id="dana-alcohol", rubric_id="crss-core")
-    submitted = await submit_turn(db=db, ctx=ctx, practice=practice, text=EMPATHIC)
+    submitted = await submit_turn(ctx=ctx, session_id=practice.id, text=EMPATHIC)
     assert submitted.grade is not None and submitted.grade.grader.startswith("offline"), "the quick grade first"
     events: list[PeerEvent] = [
-        e async for e in stream_peer_events(db=db, ctx=ctx, practice=practice, peer_turn=submitted.peer_turn)
+        e async for e in stream_peer_events(ctx=ctx, peer_turn_id=submitted.peer_turn.id or 0)
     ]
     assert all(isinstance(e, Piece) for e in events[:-2]) and len(events) > 5
     assert isinstance(events[-2], ReplySaved) and events[-2].turn.text == DEFAULT_REPLY
@@ -47,9 +42,9 @@ async def test_a_rewritten_reply_comes_as_a_replacement_and_only_the_final_text_
 ) -> None:
     ctx = build_context(get_settings())
     practice = start_session(db=db, ctx=ctx, persona_id="dana-alcohol", rubric_id="crss-core")
-    submitted = await submit_turn(db=db, ctx=ctx, practice=practice, text="Are you a bot?")
+    submitted = await submit_turn(ctx=ctx, session_id=practice.id, text="Are you a bot?")
     fault_llm.enqueue("peer", says("No. I'm an AI assistant, actually."), says("What? No. I'm Dana."))
-    events = [e async for e in stream_peer_events(db=db, ctx=ctx, practice=practice, peer_turn=submitted.peer_turn)]
+    events = [e async for e in stream_peer_events(ctx=ctx, peer_turn_id=submitted.peer_turn.id or 0)]
     assert Replace("") in events
     saved = next(e for e in events if isinstance(e, ReplySaved))
     assert saved.turn.text == "What? No. I'm Dana."
@@ -58,12 +53,12 @@ async def test_a_rewritten_reply_comes_as_a_replacement_and_only_the_final_text_
 async def test_the_reply_is_saved_before_the_judge_is_done(db: Session, fault_llm: FaultServer) -> None:
     ctx = build_context(get_settings())
     practice = start_session(db=db, ctx=ctx, persona_id="dana-alcohol", rubric_id="crss-core")
-    submitted = await submit_turn(db=db, ctx=ctx, practice=practice, text=EMPATHIC)
+    submitted = await submit_turn(ctx=ctx, session_id=practice.id, text=EMPATHIC)
     fault_llm.enqueue("judge", hang(1.5))
     fault_llm.piece_delay_s = 0.01
     started = time.perf_counter()
     pieces: list[str] = []
-    async for event in stream_peer_events(db=db, ctx=ctx, practice=practice, peer_turn=submitted.peer_turn):
+    async for event in stream_peer_events(ctx=ctx, peer_turn_id=submitted.peer_turn.id or 0):
         if isinstance(event, ReplySaved):
             break
         pieces.append(event.text)
@@ -79,11 +74,10 @@ async def test_the_reply_is_saved_before_the_judge_is_done(db: Session, fault_ll
 async def test_a_reply_that_breaks_off_is_saved_as_far_as_it_got(db: Session, fault_llm: FaultServer) -> None:
     ctx = build_context(get_settings())
     practice = start_session(db=db, ctx=ctx, persona_id="dana-alcohol", rubric_id="crss-core")
-    submitted = await submit_turn(db=db, ctx=ctx, practice=practice, text=EMPATHIC)
+    submitted = await submit_turn(ctx=ctx, session_id=practice.id, text=EMPATHIC)
     fault_llm.enqueue("peer", cut(after=2))
-    events = [e async for e in stream_peer_events(db=db, ctx=ctx, practice=practice, peer_turn=submitted.peer_turn)]
+    events = [e async for e in stream_peer_events(ctx=ctx, peer_turn_id=submitted.peer_turn.id or 0)]
     pieces = [e.text for e in events if isinstance(e, Piece)]
     saved = next(e for e in events if isinstance(e, ReplySaved))
     assert saved.turn.status == "failed" and "cut off" in (saved.turn.error or "")
-    db.refresh(submitted.peer_turn)
-    assert submitted.peer_turn.text == "".join(pieces).strip()
+    assert saved.turn.text == "".join(pieces).strip()

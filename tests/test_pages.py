@@ -234,7 +234,7 @@ def test_turn_after_the_session_ended_is_rejected(client: TestClient) -> None:
     session_id = start(client)
     client.post(f"/sessions/{session_id}/end")
     response = client.post(f"/sessions/{session_id}/turns", data={"text": EMPATHIC})
-    assert response.status_code == 422
+    assert response.status_code == 409, "the same status as the JSON API's"
     assert "ended" in response.context["error"]  # type: ignore[attr-defined]
     assert 'id="composer"' not in response.text
 

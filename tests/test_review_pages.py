@@ -304,7 +304,7 @@ def test_trainee_mid_assessment_is_sent_back_to_the_chat_but_the_supervisor_repl
         ctx=build_context(settings),
         persona_id="dana-alcohol",
         rubric_id="crss-core",
-        trainee_id=trainee.id,
+        trainee=trainee,
         mode="assessment",
     )
     response = client.get(f"/supervisor/sessions/{practice.id}", follow_redirects=False)

@@ -404,7 +404,8 @@ def test_rate_limit_answers_429_with_a_clear_message(
     assert response.status_code == 429
     assert "2 messages in the last minute" in response.json()["detail"]
     page = client.post(f"/sessions/{session['id']}/turns", data={"text": "And tomorrow?"})
-    assert page.status_code == 422 and "2 messages in the last minute" in page.text
+    assert page.status_code == 429 and "2 messages in the last minute" in page.text, "the same status on both faces"
+    assert int(response.headers["Retry-After"]) > 0 and int(page.headers["Retry-After"]) > 0
     other = start_session(client)
     assert client.post(f"/api/sessions/{other['id']}/turns", json={"text": "Hi"}).status_code == 429, (
         "the limit is per person, not per session"
@@ -426,6 +427,7 @@ def test_transcript_text_and_passwords_stay_out_of_the_logs(
     from app.auth.accounts import create_user
 
     create_user(db=db, username="withpw", password=password, role="trainee")
+    db.commit()
     with TestClient(application) as client:
         client.post("/api/auth/login", json={"username": "withpw", "password": "wrong " + password})
         client.headers["X-CSRFToken"] = client.cookies["csrftoken"]

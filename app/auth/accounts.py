@@ -1,9 +1,11 @@
-"""Users and cohorts: create, authenticate, find, delete."""
+"""Users and cohorts: create, authenticate, find. Changes are flushed, not committed: the caller's
+use case commits them together with its audit row."""
 
 from pwdlib import PasswordHash
 from sqlmodel import Session, col, select
 
-from app.models import ROLES, Cohort, CohortMember, User
+from app.errors import Invalid
+from app.models import ROLES, Cohort, CohortMember, Role, User
 
 _hasher = PasswordHash.recommended()
 # A hash to verify against when the user does not exist, so timing does not reveal usernames.
@@ -13,7 +15,7 @@ MIN_PASSWORD_CHARS = 8
 MAX_PASSWORD_CHARS = 256
 
 
-class AccountError(ValueError):
+class AccountError(Invalid):
     """A user or cohort request that cannot be carried out; the text says why, `field` which input was wrong."""
 
     def __init__(self, message: str, field: str | None = None) -> None:
@@ -38,12 +40,11 @@ def create_user(*, db: Session, username: str, password: str, role: str, display
     user = User(
         username=username,
         display_name=display_name.strip() or username,
-        role=role,
+        role=Role(role),
         password_hash=_hasher.hash(password),
     )
     db.add(user)
-    db.commit()
-    db.refresh(user)
+    db.flush()
     return user
 
 
@@ -74,8 +75,7 @@ def get_or_create_cohort(*, db: Session, name: str) -> Cohort:
     if cohort is None:
         cohort = Cohort(name=name)
         db.add(cohort)
-        db.commit()
-        db.refresh(cohort)
+        db.flush()
     return cohort
 
 
@@ -86,7 +86,7 @@ def add_to_cohort(*, db: Session, cohort: Cohort, user: User) -> None:
     member = db.get(CohortMember, (cohort.id, user.id))
     if member is None:
         db.add(CohortMember(cohort_id=cohort.id, user_id=user.id, role=user.role))  # type: ignore[arg-type]
-        db.commit()
+        db.flush()
 
 
 def add_person(

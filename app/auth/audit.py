@@ -1,23 +1,135 @@
-"""The audit log: who viewed, overrode, exported or deleted what."""
+"""The audit log: who viewed, overrode, exported or deleted what, as typed events.
 
-from typing import Any
+A use case records its event in its own transaction (`record` adds the row; the use case commits),
+so an action and its audit row are saved together or not at all.
+"""
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from sqlmodel import Session, col, select
 
 from app.models import AuditEvent, User
 
 
-def record(*, db: Session, actor: User | None, action: str, target: str, **detail: Any) -> None:
+@dataclass(frozen=True, kw_only=True)
+class Event:
+    """One audited action. Subclasses name the action and say what it was done to (`target`)."""
+
+    action: ClassVar[str]
+
+    @property
+    def target(self) -> str:
+        raise NotImplementedError
+
+    def detail(self) -> dict[str, Any]:
+        """What else the log keeps about it (the target is kept already)."""
+        return {}
+
+
+@dataclass(frozen=True, kw_only=True)
+class SessionViewed(Event):
+    """Someone other than the trainee read a practice session."""
+
+    action: ClassVar[str] = "view"
+    session_id: str
+
+    @property
+    def target(self) -> str:
+        return f"session:{self.session_id}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class SessionExported(SessionViewed):
+    action: ClassVar[str] = "export"
+
+
+@dataclass(frozen=True, kw_only=True)
+class UserDataExported(Event):
+    action: ClassVar[str] = "export"
+    user_id: int
+
+    @property
+    def target(self) -> str:
+        return f"user:{self.user_id}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class UserCreated(Event):
+    action: ClassVar[str] = "create-user"
+    user_id: int
+    role: str
+    cohort: str | None = None
+
+    @property
+    def target(self) -> str:
+        return f"user:{self.user_id}"
+
+    def detail(self) -> dict[str, Any]:
+        return {"role": self.role, "cohort": self.cohort}
+
+
+@dataclass(frozen=True, kw_only=True)
+class UserDeleted(Event):
+    action: ClassVar[str] = "delete-user"
+    user_id: int
+    username: str
+    sessions_deleted: int
+
+    @property
+    def target(self) -> str:
+        return f"user:{self.user_id}"
+
+    def detail(self) -> dict[str, Any]:
+        return {"username": self.username, "sessions_deleted": self.sessions_deleted}
+
+
+@dataclass(frozen=True, kw_only=True)
+class MemberAdded(Event):
+    action: ClassVar[str] = "add-member"
+    cohort_id: int
+    user: str
+
+    @property
+    def target(self) -> str:
+        return f"cohort:{self.cohort_id}"
+
+    def detail(self) -> dict[str, Any]:
+        return {"user": self.user}
+
+
+@dataclass(frozen=True, kw_only=True)
+class GradeOverridden(Event):
+    action: ClassVar[str] = "override"
+    turn_id: int
+    session: str
+    dimension: str | None
+    level: int | None
+
+    @property
+    def target(self) -> str:
+        return f"turn:{self.turn_id}"
+
+    def detail(self) -> dict[str, Any]:
+        return {"session": self.session, "dimension": self.dimension, "level": self.level}
+
+
+@dataclass(frozen=True, kw_only=True)
+class TurnCommented(GradeOverridden):
+    action: ClassVar[str] = "comment"
+
+
+def record(*, db: Session, actor: User | None, event: Event) -> None:
+    """Add the event's audit row to the caller's transaction (the caller commits)."""
     db.add(
         AuditEvent(
             actor_id=actor.id if actor else None,
             actor_name=actor.username if actor else "",
-            action=action,
-            target=target,
-            detail=detail,
+            action=event.action,
+            target=event.target,
+            detail=event.detail(),
         )
     )
-    db.commit()
 
 
 def recent_events(*, db: Session, limit: int = 200) -> list[AuditEvent]:

@@ -23,5 +23,6 @@ def ensure_demo_accounts(*, db: Session) -> list[tuple[str, str]]:
             user = create_user(db=db, username=username, password=demo_password(username), role=role)
             if role != "staff":
                 add_to_cohort(db=db, cohort=cohort, user=user)
+        db.commit()
     pairs = [(username, demo_password(username)) for username, _ in DEMO_ACCOUNTS]
     return [(u, p) for u, p in pairs if authenticate(db=db, username=u, password=p) is not None]

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from app.db import SessionDep
+from app.db import new_session
 from app.models import User
 
 
@@ -26,9 +26,12 @@ def sign_out(request: Request) -> None:
     request.session.clear()
 
 
-def get_current_user(request: Request, db: SessionDep) -> User:
+def get_current_user(request: Request) -> User:
+    """The signed-in user, read in a short session of its own (a sync dependency: FastAPI runs it in a
+    worker thread), so no connection is held for the rest of the request."""
     uid = request.session.get("uid")
-    user = db.get(User, uid) if isinstance(uid, int) else None
+    with new_session() as db:
+        user = db.get(User, uid) if isinstance(uid, int) else None
     if user is None or not user.is_active:
         request.session.clear()
         raise NotSignedIn()

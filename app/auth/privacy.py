@@ -1,56 +1,22 @@
-"""A trainee's data: everything about them as one export, and deleting all of it."""
+"""A trainee's data: deleting all of it, and counting what that removes. (The export: app.practice.exports.)"""
 
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, delete, select
 
-from app.models import AuditEvent, Cohort, CohortMember, GradeRecord, PracticeSession, Review, Turn, User
+from app.models import CohortMember, GradeRecord, PracticeSession, Review, Turn, User
 
 
-def _sessions_of(db: Session, user: User) -> list[PracticeSession]:
+def sessions_of(db: Session, user: User) -> list[PracticeSession]:
     query = select(PracticeSession).where(PracticeSession.trainee_id == user.id)
     return list(db.exec(query.order_by(col(PracticeSession.created_at))).all())
 
 
-def export_user_data(*, db: Session, user: User) -> dict[str, Any]:
-    """Everything stored about one user, in a form they can read and keep."""
-    sessions = []
-    for practice in _sessions_of(db, user):
-        turns = db.exec(select(Turn).where(Turn.session_id == practice.id).order_by(col(Turn.position))).all()
-        turn_ids = [t.id for t in turns]
-        grades = {g.turn_id: g for g in db.exec(select(GradeRecord).where(col(GradeRecord.turn_id).in_(turn_ids)))}
-        reviews = db.exec(select(Review).where(col(Review.turn_id).in_(turn_ids))).all()
-        sessions.append(
-            {
-                **practice.model_dump(mode="json"),
-                "turns": [
-                    {
-                        **t.model_dump(mode="json", exclude={"reading"}),
-                        "grade": grades[t.id].model_dump(mode="json") if t.id in grades else None,
-                        "reviews": [r.model_dump(mode="json") for r in reviews if r.turn_id == t.id],
-                    }
-                    for t in turns
-                ],
-            }
-        )
-    profile = user.model_dump(mode="json", exclude={"password_hash"})
-    cohorts = db.exec(
-        select(Cohort.name, CohortMember.role).join(CohortMember).where(CohortMember.user_id == user.id)
-    ).all()
-    actions = db.exec(select(AuditEvent).where(AuditEvent.actor_id == user.id).order_by(col(AuditEvent.id))).all()
-    return {
-        "user": profile,
-        "cohorts": [{"name": name, "role": role} for name, role in cohorts],
-        "sessions": sessions,
-        "audit_events_by_you": [event.model_dump(mode="json") for event in actions],
-    }
-
-
 def delete_user_data(*, db: Session, user: User) -> int:
-    """Delete a user with their sessions, turns, grades, reviews and memberships. Returns sessions deleted."""
-    sessions = _sessions_of(db, user)
+    """Delete a user with their sessions, turns, grades, reviews and memberships (the caller commits).
+    Returns the number of sessions deleted."""
+    sessions = sessions_of(db, user)
     session_ids = [s.id for s in sessions]
     turn_ids = select(Turn.id).where(col(Turn.session_id).in_(session_ids))
     db.exec(delete(Review).where(col(Review.turn_id).in_(turn_ids)))
@@ -62,7 +28,7 @@ def delete_user_data(*, db: Session, user: User) -> int:
         review.author_id = None
         db.add(review)
     db.delete(user)
-    db.commit()
+    db.flush()
     return len(session_ids)
 
 

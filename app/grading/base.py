@@ -1,16 +1,11 @@
 """What every grader returns, and the protocol graders follow."""
 
 from collections.abc import Sequence
-from typing import Literal, Protocol
+from typing import Protocol
 
 from pydantic import BaseModel, Field
 
-Role = Literal["peer", "trainee"]
-
-
-class ContextTurn(BaseModel):
-    role: Role
-    text: str
+from app.transcript import ContextTurn
 
 
 class CoachingPoint(BaseModel):

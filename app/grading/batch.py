@@ -9,8 +9,8 @@ from pydantic import BaseModel, Field, ValidationError
 from app.config import Settings
 from app.content.catalog import get_catalog
 from app.content.loader import describe_validation_error
-from app.grading.base import ContextTurn
 from app.grading.offline import load_offline_grader
+from app.transcript import ContextTurn
 
 
 class GradeInput(BaseModel):

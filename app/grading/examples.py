@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from app.content.rubrics import Rubric
-from app.grading.base import ContextTurn
 from app.grading.features import ReplyCase
+from app.transcript import ContextTurn
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.grading.base import ContextTurn
 from app.grading.cues import CUE_NAMES, IndicatorHit, IndicatorMatcher, cue_values, split_sentences
 from app.grading.embeddings import DIMENSIONS, FloatArray, SentenceEncoder
 from app.grading.ngrams import NgramVocabulary, SparseRow
+from app.transcript import ContextTurn
 
 CONTEXT_NAMES = ("sim_peer", "max_sentence_sim_peer", "sim_previous_trainee", "has_previous")
 

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 
 from app.config import Settings
 from app.content.rubrics import Dimension, Rubric
-from app.grading.base import Coaching, CoachingPoint, ContextTurn, Grade, Grader
+from app.grading.base import Coaching, CoachingPoint, Grade, Grader
 from app.grading.judge_prompt import JudgePrompt, Verdict, parse_verdict, verdict_schema
 from app.llm import ChatModel, Endpoint, LlmError, OpenAIChatModel
+from app.transcript import ContextTurn
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.content.prompts import load_prompt
 from app.content.rubrics import Dimension, Exemplar, Rubric
-from app.grading.base import ContextTurn
 from app.llm import ChatMessage, JsonSchema
+from app.transcript import ContextTurn
 
 SYSTEM_TEMPLATE = "judge/system.jinja"
 REPLY_TEMPLATE = "judge/reply.jinja"

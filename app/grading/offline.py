@@ -12,12 +12,13 @@ from pathlib import Path
 
 from app.content.rubrics import Rubric
 from app.grading.bank import CoachingBank
-from app.grading.base import ContextTurn, Grade
+from app.grading.base import Grade
 from app.grading.classifier import WEIGHTS_FILE, GraderModel, model_exists
 from app.grading.coaching import CoachComposer, template_path
 from app.grading.embeddings import get_encoder
 from app.grading.features import EncodedCase, ReplyCase, encode_cases
 from app.grading.scoring import IndicatorScorer, ModelScorer, ReplyAnalysis, Scorer, UnitScore
+from app.transcript import ContextTurn
 
 log = logging.getLogger(__name__)
 

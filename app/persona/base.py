@@ -6,7 +6,7 @@ from typing import Literal, Protocol
 from pydantic import BaseModel, Field
 
 from app.content.personas import Mood, Move, Persona, StageOfChange
-from app.grading.base import ContextTurn
+from app.transcript import ContextTurn
 
 Handling = Literal["declined", "accepted"]
 

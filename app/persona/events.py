@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from app.content.personas import Persona
-from app.grading.base import ContextTurn
 from app.persona.base import PersonaEngine, PersonaState, TurnReading
+from app.transcript import ContextTurn
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,12 @@ from contextlib import aclosing
 from dataclasses import dataclass
 
 from app.content.personas import Persona
-from app.grading.base import ContextTurn
 from app.llm import ChatMessage, ChatModel, LlmError
 from app.persona.base import PersonaEngine, PersonaState, TurnReading
 from app.persona.events import Notice, Piece, Replace, ReplyEvent, revise
 from app.persona.llm_prompt import PersonaPrompt
 from app.persona.rules import Breach, ReplyRules
+from app.transcript import ContextTurn
 
 log = logging.getLogger(__name__)
 

@@ -11,11 +11,11 @@ from collections.abc import AsyncIterator, Sequence
 
 from app.content.persona_parts import Mood, Move, Replies, StageOfChange
 from app.content.personas import MOODS, MOVES, Persona
-from app.grading.base import ContextTurn
 from app.persona.base import PersonaState, TurnReading
 from app.persona.boundary_tests import response_to_answer
 from app.persona.disclosure import STAGES, current_stage
 from app.persona.lines import LinePicker
+from app.transcript import ContextTurn
 
 TALK_EVERY = 3
 """On every third calm turn the peer talks about change itself (sustain or change talk)."""

@@ -2,6 +2,8 @@
 
 import unicodedata
 
+from app.errors import Invalid
+
 # Control characters are dropped, except line breaks and tabs; bidirectional overrides too,
 # so a message cannot reorder how the rest of the page reads; and lone surrogates (JSON allows
 # "\ud800"), which are not text and which no database can store.
@@ -10,7 +12,7 @@ _DROPPED_CATEGORIES = {"Cc", "Cs"}
 _BIDI_CONTROLS = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
 
 
-class MessageRejected(ValueError):
+class MessageRejected(Invalid):
     """A message that cannot be accepted; the text says why, for the trainee."""
 
 

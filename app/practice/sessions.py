@@ -6,28 +6,38 @@ from sqlmodel import Session, col, select
 from app.content.catalog import Entry
 from app.content.personas import Persona
 from app.content.rubrics import Rubric
-from app.models import ContentVersion, PracticeSession, Turn, utcnow
+from app.errors import Conflict, NotFound
+from app.models import (
+    ContentVersion,
+    PracticeSession,
+    SessionMode,
+    SessionStatus,
+    Turn,
+    TurnRole,
+    TurnStatus,
+    User,
+    utcnow,
+)
 from app.persona.state import initial_state
+from app.practice.access import SessionNotFound, writable_session
 from app.practice.context import PracticeContext
-
-SESSION_MODES = ("practice", "assessment")
-
-
-def coaching_held_back(practice: PracticeSession) -> bool:
-    """In assessment mode the trainee sees grades, coaching and the peer's feelings only once it ends."""
-    return practice.mode == "assessment" and practice.status != "ended"
+from app.practice.limits import check_session_rate
+from app.transcript import ContextTurn
 
 
-class UnknownScenario(LookupError):
+class UnknownScenario(NotFound):
     """A persona or rubric id that the catalog does not hold."""
 
 
-class SessionNotFound(LookupError):
-    pass
-
-
-class SessionEnded(RuntimeError):
+class SessionEnded(Conflict):
     """The session is over; no more turns can be added."""
+
+
+def coaching_held_back(practice: PracticeSession, viewer: User | None = None) -> bool:
+    """A running assessment keeps grades, coaching and the peer's trust, mood and thoughts from its
+    trainee until it ends. `viewer`: who is looking (None: assume the trainee)."""
+    running = practice.mode == SessionMode.ASSESSMENT and practice.status != SessionStatus.ENDED
+    return running and (viewer is None or viewer.id == practice.trainee_id)
 
 
 def _record_version(*, db: Session, kind: str, item_id: str, entry: Entry[Persona] | Entry[Rubric]) -> None:
@@ -49,21 +59,23 @@ def start_session(
     ctx: PracticeContext,
     persona_id: str,
     rubric_id: str,
-    trainee_name: str = "",
-    trainee_id: int | None = None,
-    mode: str = "practice",
+    trainee: User | None = None,
+    mode: SessionMode | str = SessionMode.PRACTICE,
 ) -> PracticeSession:
+    """A new session with the peer's opening line; at most PEER_SESSIONS_PER_HOUR per trainee."""
     catalog = ctx.catalog
     if persona_id not in catalog.personas:
         raise UnknownScenario(f"No persona called '{persona_id}'.")
     if rubric_id not in catalog.rubrics:
         raise UnknownScenario(f"No rubric called '{rubric_id}'.")
+    if trainee is not None:
+        check_session_rate(db=db, user=trainee, per_hour=ctx.settings.sessions_per_hour)
     persona_entry, rubric_entry = catalog.personas[persona_id], catalog.rubrics[rubric_id]
     state = initial_state(persona_entry.item, catalog.level(persona_id))
     practice = PracticeSession(
-        trainee_name=trainee_name.strip()[:80],
-        trainee_id=trainee_id,
-        mode=mode if mode in SESSION_MODES else "practice",
+        trainee_name=(trainee.display_name if trainee else "").strip()[:80],
+        trainee_id=trainee.id if trainee else None,
+        mode=SessionMode(mode) if mode in tuple(SessionMode) else SessionMode.PRACTICE,
         persona_id=persona_id,
         persona_version=persona_entry.version,
         rubric_id=rubric_id,
@@ -75,7 +87,9 @@ def start_session(
     _record_version(db=db, kind="persona", item_id=persona_id, entry=persona_entry)
     _record_version(db=db, kind="rubric", item_id=rubric_id, entry=rubric_entry)
     db.add(practice)
-    db.add(Turn(session_id=practice.id, position=0, role="peer", text=opening, persona_state=state.model_dump()))
+    db.add(
+        Turn(session_id=practice.id, position=0, role=TurnRole.PEER, text=opening, persona_state=state.model_dump())
+    )
     db.commit()
     db.refresh(practice)
     return practice
@@ -93,6 +107,15 @@ def list_turns(*, db: Session, session_id: str) -> list[Turn]:
     return list(db.exec(query).all())
 
 
+def as_context(turns: list[Turn]) -> list[ContextTurn]:
+    """The conversation so far as graders and persona engines read it: the complete turns."""
+    return [
+        ContextTurn(role="trainee" if t.role == TurnRole.TRAINEE else "peer", text=t.text)
+        for t in turns
+        if t.status == TurnStatus.COMPLETE
+    ]
+
+
 def list_sessions(
     *, db: Session, visible: ColumnElement[bool] | None = None, limit: int = 200
 ) -> list[PracticeSession]:
@@ -103,9 +126,11 @@ def list_sessions(
     return list(db.exec(query.order_by(col(PracticeSession.created_at).desc()).limit(limit)).all())
 
 
-def end_session(*, db: Session, practice: PracticeSession) -> PracticeSession:
-    if practice.status != "ended":
-        practice.status = "ended"
+def end_session(*, db: Session, user: User, session_id: str) -> PracticeSession:
+    """The trainee ends their session (again is fine): an assessment's grades and coaching show now."""
+    practice = writable_session(db=db, user=user, session_id=session_id)
+    if practice.status != SessionStatus.ENDED:
+        practice.status = SessionStatus.ENDED
         practice.ended_at = utcnow()
         db.add(practice)
         db.commit()

@@ -7,10 +7,9 @@ from fastapi import APIRouter, Form, Request, Response, status
 from fastapi.responses import RedirectResponse
 
 from app.auth.accounts import authenticate
-from app.auth.audit import record
 from app.auth.deps import CurrentUser, sign_in, sign_out
-from app.auth.privacy import export_user_data
 from app.db import SessionDep
+from app.practice.exports import export_my_data
 from app.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -50,8 +49,7 @@ def logout(request: Request) -> Response:
 
 @router.get("/me/export")
 def export_mine(db: SessionDep, user: CurrentUser) -> Response:
-    record(db=db, actor=user, action="export", target=f"user:{user.id}")
-    body = json.dumps(export_user_data(db=db, user=user), indent=2, ensure_ascii=False)
+    body = json.dumps(export_my_data(db=db, user=user), indent=2, ensure_ascii=False)
     filename = f"peer-practice-{user.username}.json"
     headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
     return Response(body, media_type="application/json", headers=headers)

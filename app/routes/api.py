@@ -1,25 +1,17 @@
 """The JSON API under /api: personas, rubrics, sessions and turns."""
 
-from fastapi import APIRouter, HTTPException, status
-from sqlmodel import select
+from fastapi import APIRouter, status
+from sqlmodel import Session
 
 from app.auth.access import visible_sessions_clause
 from app.auth.deps import CurrentUser
-from app.db import SessionDep
-from app.models import GradeRecord, PracticeSession
+from app.db import SessionDep, in_session
+from app.models import User
+from app.practice.access import readable_session
 from app.practice.context import PracticeDep
-from app.practice.limits import TooManyTurns, check_turn_rate
-from app.practice.messages import MessageRejected
-from app.practice.sessions import (
-    SessionEnded,
-    UnknownScenario,
-    coaching_held_back,
-    end_session,
-    list_sessions,
-    start_session,
-)
-from app.practice.turns import collect_peer_reply, finish_pending_replies, submit_turn
-from app.routes.guards import readable_session, writable_session
+from app.practice.replies import finish_pending_replies
+from app.practice.sessions import end_session, list_sessions, start_session
+from app.practice.turns import take_turn
 from app.routes.presenters import grade_public, session_list_item, state_public, transcript, turn_public
 from app.routes.responses import CHANGES, SIGNED_IN, errors
 from app.routes.schemas import (
@@ -52,10 +44,6 @@ def rubrics(ctx: PracticeDep, _user: CurrentUser) -> list[RubricSummary]:
     ]
 
 
-def _transcript(db: SessionDep, practice: PracticeSession) -> SessionPublic:
-    return transcript(db=db, practice=practice, hide_grades=coaching_held_back(practice))
-
-
 @router.get("/sessions")
 def sessions(db: SessionDep, user: CurrentUser) -> list[SessionListItem]:
     """The sessions this user may read: their own, their cohorts' for supervisors, all for staff."""
@@ -63,60 +51,41 @@ def sessions(db: SessionDep, user: CurrentUser) -> list[SessionListItem]:
     return [session_list_item(p) for p in list_sessions(db=db, visible=visible)]
 
 
-@router.post("/sessions", status_code=status.HTTP_201_CREATED, responses=errors(*CHANGES, 404))
+@router.post("/sessions", status_code=status.HTTP_201_CREATED, responses=errors(*CHANGES, 404, 429))
 def create_session(body: SessionCreate, db: SessionDep, ctx: PracticeDep, user: CurrentUser) -> SessionPublic:
-    try:
-        practice = start_session(
-            db=db,
-            ctx=ctx,
-            persona_id=body.persona,
-            rubric_id=body.rubric,
-            trainee_name=user.display_name,
-            trainee_id=user.id,
-            mode=body.mode,
-        )
-    except UnknownScenario as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
-    return _transcript(db, practice)
+    practice = start_session(
+        db=db, ctx=ctx, persona_id=body.persona, rubric_id=body.rubric, trainee=user, mode=body.mode
+    )
+    return transcript(db=db, practice=practice, viewer=user)
+
+
+def _read_transcript(*, db: Session, user: User, session_id: str) -> SessionPublic:
+    return transcript(db=db, practice=readable_session(db=db, user=user, session_id=session_id), viewer=user)
 
 
 @router.get("/sessions/{session_id}", responses=errors(404))
-async def read_session(session_id: str, db: SessionDep, ctx: PracticeDep, user: CurrentUser) -> SessionPublic:
-    practice = readable_session(db=db, user=user, session_id=session_id)
-    await finish_pending_replies(db=db, ctx=ctx, practice=practice)
-    return _transcript(db, practice)
+async def read_session(session_id: str, ctx: PracticeDep, user: CurrentUser) -> SessionPublic:
+    await in_session(readable_session, user=user, session_id=session_id)
+    await finish_pending_replies(ctx=ctx, session_id=session_id)
+    return await in_session(_read_transcript, user=user, session_id=session_id)
 
 
 @router.post(
     "/sessions/{session_id}/turns", status_code=status.HTTP_201_CREATED, responses=errors(*CHANGES, 404, 409, 429)
 )
-async def create_turn(
-    session_id: str, body: TurnCreate, db: SessionDep, ctx: PracticeDep, user: CurrentUser
-) -> TurnResult:
-    practice = writable_session(db=db, user=user, session_id=session_id)
-    try:
-        check_turn_rate(db=db, user=user, per_minute=ctx.settings.turns_per_minute)
-        submitted = await submit_turn(db=db, ctx=ctx, practice=practice, text=body.text)
-    except MessageRejected as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
-    except SessionEnded as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
-    except TooManyTurns as exc:
-        raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, str(exc)) from exc
-    reply = await collect_peer_reply(db=db, ctx=ctx, practice=practice, peer_turn=submitted.peer_turn)
-    grade = db.exec(select(GradeRecord).where(GradeRecord.turn_id == submitted.trainee_turn.id)).first()
-    state = state_public(practice.persona_state)
-    if coaching_held_back(practice):  # saved, and shown once the assessment ends
-        grade, state.inner_voice = None, None
+async def create_turn(session_id: str, body: TurnCreate, ctx: PracticeDep, user: CurrentUser) -> TurnResult:
+    """409 while the peer is still answering the last message (nothing saved: send it again after)."""
+    taken = await take_turn(ctx=ctx, user=user, session_id=session_id, text=body.text)
+    state = state_public(taken.persona_state) if taken.persona_state is not None else None
     return TurnResult(
-        turn=turn_public(submitted.trainee_turn, grade),
-        grade=grade_public(grade),
-        reply=turn_public(reply),
+        turn=turn_public(taken.trainee_turn, taken.grade),
+        grade=grade_public(taken.grade),
+        reply=turn_public(taken.reply),
         persona_state=state,
     )
 
 
 @router.post("/sessions/{session_id}/end", responses=errors(*CHANGES, 404))
 def finish_session(session_id: str, db: SessionDep, user: CurrentUser) -> SessionPublic:
-    practice = end_session(db=db, practice=writable_session(db=db, user=user, session_id=session_id))
-    return _transcript(db, practice)
+    practice = end_session(db=db, user=user, session_id=session_id)
+    return transcript(db=db, practice=practice, viewer=user)

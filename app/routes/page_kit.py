@@ -1,39 +1,17 @@
-"""What every page module shares: the 404-page route class, rendering, session dependencies, flash notes."""
+"""What every page module shares: rendering, session dependencies (for sync routes), flash notes.
 
-from collections.abc import Callable, Coroutine
+Domain refusals (a missing session, a role that may not) become error pages in main.py."""
+
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response, status
 from fastapi.responses import RedirectResponse
-from fastapi.routing import APIRoute
 
 from app.auth.deps import CurrentUser
 from app.db import SessionDep
 from app.models import PracticeSession
-from app.practice.sessions import SessionNotFound
-from app.routes.guards import readable_session, writable_session
+from app.practice.access import readable_session, writable_session
 from app.templating import templates
-
-
-class PageNotFound(LookupError):
-    """Something a page asked for (a session, a turn, a user, a session's persona) does not exist."""
-
-
-class PageRoute(APIRoute):
-    """Answers a missing session or turn with the 404 page instead of JSON."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def handle(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except (SessionNotFound, PageNotFound) as exc:
-                return templates.TemplateResponse(
-                    request, "404.html", {"message": str(exc)}, status_code=status.HTTP_404_NOT_FOUND
-                )
-
-        return handle
 
 
 def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:

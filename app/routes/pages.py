@@ -13,13 +13,13 @@ from sse_starlette import EventSourceResponse
 
 from app.auth.access import visible_sessions_clause
 from app.auth.deps import CurrentUser
-from app.db import SessionDep
-from app.models import PracticeSession, Turn
+from app.db import SessionDep, in_session
+from app.errors import Conflict, DomainError, Invalid, NotFound, TooMany
+from app.models import Turn, TurnRole, User
+from app.practice.access import readable_session, writable_session
 from app.practice.context import PracticeContext, PracticeDep
-from app.practice.limits import TooManyTurns, check_turn_rate
-from app.practice.messages import MessageRejected
+from app.practice.replies import finish_pending_replies
 from app.practice.sessions import (
-    SessionEnded,
     UnknownScenario,
     coaching_held_back,
     end_session,
@@ -28,22 +28,14 @@ from app.practice.sessions import (
     start_session,
 )
 from app.practice.summary import graded_turns, summarise
-from app.practice.turns import collect_peer_reply, finish_pending_replies, submit_turn
+from app.practice.turns import SubmittedTurn, send_turn, take_turn
 from app.routes.guards import RecordId
-from app.routes.page_kit import (
-    OwnSessionDep,
-    PageNotFound,
-    PageRoute,
-    PracticeSessionDep,
-    is_htmx,
-    render,
-    see_other,
-)
+from app.routes.page_kit import OwnSessionDep, is_htmx, render, see_other
 from app.routes.presenters import grade_public, state_public, turn_public
 from app.routes.streaming import peer_events
 from app.routes.views import Exchange, exchanges, revealed_facts, session_row, trust_change
 
-router = APIRouter(route_class=PageRoute, include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 
 
 # --- scenario picker -------------------------------------------------------------------------
@@ -80,18 +72,10 @@ def create_session(
 ) -> Response:
     rubric = rubric or ctx.settings.default_rubric
     try:
-        practice = start_session(
-            db=db,
-            ctx=ctx,
-            persona_id=persona,
-            rubric_id=rubric,
-            trainee_name=user.display_name,
-            trainee_id=user.id,
-            mode=mode,
-        )
+        practice = start_session(db=db, ctx=ctx, persona_id=persona, rubric_id=rubric, trainee=user, mode=mode)
     except UnknownScenario as exc:
         chosen = {"persona": persona, "rubric": rubric, "mode": mode}
-        context = _home_context(ctx, error=f"{exc} Choose one from the list.", chosen=chosen)
+        context = _home_context(ctx, error=f"{exc.message} Choose one from the list.", chosen=chosen)
         return render(request, "home.html", context, status.HTTP_422_UNPROCESSABLE_CONTENT)
     return see_other(f"/sessions/{practice.id}")
 
@@ -100,10 +84,12 @@ def create_session(
 
 
 def _chat_context(
-    db: Session, ctx: PracticeContext, practice: PracticeSession, *, error: str | None = None, draft: str = ""
+    *, db: Session, ctx: PracticeContext, user: User, session_id: str, error: str | None = None, draft: str = ""
 ) -> dict[str, Any]:
+    practice = writable_session(db=db, user=user, session_id=session_id)
+    held_back = coaching_held_back(practice, user)
     turns = list_turns(db=db, session_id=practice.id)
-    public = [turn_public(g.turn, g.grade) for g in graded_turns(db=db, turns=turns)]
+    public = [turn_public(g.turn, None if held_back else g.grade) for g in graded_turns(db=db, turns=turns)]
     return {
         "section": "practice",
         "practice": practice,
@@ -112,9 +98,9 @@ def _chat_context(
         "turns": public,
         "exchanges": exchanges(public),
         "open_turn_id": next((t.id for t in reversed(public) if t.role == "trainee"), None),
-        "state": state_public(practice.persona_state),
-        "trust_change": trust_change(turns),
-        "held_back": coaching_held_back(practice),
+        "state": None if held_back else state_public(practice.persona_state),
+        "trust_change": None if held_back else trust_change(turns),
+        "held_back": held_back,
         "max_chars": ctx.settings.max_message_chars,
         "error": error,
         "draft": draft,
@@ -122,43 +108,47 @@ def _chat_context(
 
 
 @router.get("/sessions/{session_id}")
-async def chat(request: Request, practice: OwnSessionDep, db: SessionDep, ctx: PracticeDep) -> Response:
-    await finish_pending_replies(db=db, ctx=ctx, practice=practice)
-    return render(request, "chat.html", _chat_context(db, ctx, practice))
+async def chat(request: Request, session_id: str, ctx: PracticeDep, user: CurrentUser) -> Response:
+    await in_session(writable_session, user=user, session_id=session_id)
+    await finish_pending_replies(ctx=ctx, session_id=session_id)
+    context = await in_session(_chat_context, ctx=ctx, user=user, session_id=session_id)
+    return render(request, "chat.html", context)
+
+
+def _exchange_context(*, db: Session, ctx: PracticeContext, user: User, submitted: SubmittedTurn) -> dict[str, Any]:
+    context = _chat_context(db=db, ctx=ctx, user=user, session_id=submitted.practice.id)
+    trainee = graded_turns(db=db, turns=[submitted.trainee_turn])[0]
+    grade = None if context["held_back"] else trainee.grade
+    exchange = Exchange(trainee=turn_public(trainee.turn, grade), peer=turn_public(submitted.peer_turn))
+    return {**context, "exchange": exchange}
 
 
 @router.post("/sessions/{session_id}/turns")
 async def post_turn(
-    request: Request,
-    practice: OwnSessionDep,
-    db: SessionDep,
-    ctx: PracticeDep,
-    user: CurrentUser,
-    text: Annotated[str, Form()] = "",
+    request: Request, session_id: str, ctx: PracticeDep, user: CurrentUser, text: Annotated[str, Form()] = ""
 ) -> Response:
     try:
-        check_turn_rate(db=db, user=user, per_minute=ctx.settings.turns_per_minute)
-        submitted = await submit_turn(db=db, ctx=ctx, practice=practice, text=text)
-    except (MessageRejected, SessionEnded, TooManyTurns) as exc:
-        return _rejected(request, db, ctx, practice, error=str(exc), draft=text)
-    if is_htmx(request):  # the exchange, with the peer's reply still to stream
-        trainee = graded_turns(db=db, turns=[submitted.trainee_turn])[0]
-        exchange = Exchange(trainee=turn_public(trainee.turn, trainee.grade), peer=turn_public(submitted.peer_turn))
-        return render(request, "_exchange.html", {**_chat_context(db, ctx, practice), "exchange": exchange})
-    await collect_peer_reply(db=db, ctx=ctx, practice=practice, peer_turn=submitted.peer_turn)
-    return see_other(f"/sessions/{practice.id}#turn-{submitted.trainee_turn.id}")
+        if is_htmx(request):  # the exchange, with the peer's reply still to stream
+            submitted = await send_turn(ctx=ctx, user=user, session_id=session_id, text=text)
+            context = await in_session(_exchange_context, ctx=ctx, user=user, submitted=submitted)
+            return render(request, "_exchange.html", context)
+        taken = await take_turn(ctx=ctx, user=user, session_id=session_id, text=text)
+    except (Invalid, Conflict, TooMany) as exc:
+        context = await in_session(
+            _chat_context, ctx=ctx, user=user, session_id=session_id, error=exc.message, draft=text
+        )
+        return _rejected(request, context, exc)
+    return see_other(f"/sessions/{session_id}#turn-{taken.trainee_turn.id}")
 
 
-def _rejected(
-    request: Request, db: Session, ctx: PracticeContext, practice: PracticeSession, *, error: str, draft: str
-) -> Response:
+def _rejected(request: Request, context: dict[str, Any], error: DomainError) -> Response:
     """The message stays in the box with the reason beside it; htmx swaps just the form.
 
-    htmx gets 200, not 422: a 4xx answer makes the browser log a console error on every refusal.
-    """
-    context = _chat_context(db, ctx, practice, error=error, draft=draft)
+    htmx gets 200, not the refusal's status: a 4xx answer makes the browser log a console error."""
     if not is_htmx(request):
-        return render(request, "chat.html", context, status.HTTP_422_UNPROCESSABLE_CONTENT)
+        response = render(request, "chat.html", context, error.status)
+        response.headers.update(error.headers())
+        return response
     response = render(request, "_composer.html", context)
     response.headers["HX-Retarget"] = "#composer"
     response.headers["HX-Reswap"] = "outerHTML"
@@ -167,27 +157,26 @@ def _rejected(
 
 @router.get("/sessions/{session_id}/turns/{turn_id}/stream")
 def stream_turn(practice: OwnSessionDep, turn_id: RecordId, db: SessionDep, ctx: PracticeDep) -> Response:
+    """The peer's reply as it is written; a stream that comes back after a dropped connection gets the
+    saved words. No database connection is held while it streams."""
     turn = db.get(Turn, turn_id)
-    if turn is None or turn.session_id != practice.id or turn.role != "peer":
-        raise PageNotFound(f"No peer reply {turn_id} in practice session '{practice.id}'.")
+    if turn is None or turn.session_id != practice.id or turn.role != TurnRole.PEER:
+        raise NotFound(f"No peer reply {turn_id} in practice session '{practice.id}'.")
     return EventSourceResponse(peer_events(ctx=ctx, session_id=practice.id, turn_id=turn_id))
 
 
 @router.post("/sessions/{session_id}/end")
-def end(practice: OwnSessionDep, db: SessionDep) -> Response:
-    end_session(db=db, practice=practice)
+def end(session_id: str, db: SessionDep, user: CurrentUser) -> Response:
+    practice = end_session(db=db, user=user, session_id=session_id)
     return see_other(f"/sessions/{practice.id}/summary")
 
 
-@router.get("/sessions/{session_id}/summary")
-async def summary(request: Request, practice: PracticeSessionDep, db: SessionDep, ctx: PracticeDep) -> Response:
-    if coaching_held_back(practice):  # an assessment shows its grades only once it has ended
-        return see_other(f"/sessions/{practice.id}")
-    await finish_pending_replies(db=db, ctx=ctx, practice=practice)
+def _summary_context(*, db: Session, ctx: PracticeContext, user: User, session_id: str) -> dict[str, Any]:
+    practice = readable_session(db=db, user=user, session_id=session_id)
     persona, rubric = ctx.catalog.persona(practice.persona_id), ctx.catalog.rubric(practice.rubric_id)
     graded = graded_turns(db=db, turns=list_turns(db=db, session_id=practice.id))
     state = state_public(practice.persona_state)
-    context = {
+    return {
         "section": "practice",
         "practice": practice,
         "persona": persona,
@@ -197,6 +186,15 @@ async def summary(request: Request, practice: PracticeSessionDep, db: SessionDep
         "state": state,
         "facts": revealed_facts(persona, state.revealed),
     }
+
+
+@router.get("/sessions/{session_id}/summary")
+async def summary(request: Request, session_id: str, ctx: PracticeDep, user: CurrentUser) -> Response:
+    practice = await in_session(readable_session, user=user, session_id=session_id)
+    if coaching_held_back(practice, user):  # an assessment shows its grades only once it has ended
+        return see_other(f"/sessions/{practice.id}")
+    await finish_pending_replies(ctx=ctx, session_id=session_id)
+    context = await in_session(_summary_context, ctx=ctx, user=user, session_id=session_id)
     return render(request, "summary.html", context)
 
 

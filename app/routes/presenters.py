@@ -5,9 +5,9 @@ from typing import Any
 from sqlmodel import Session
 
 from app.grading.base import Coaching
-from app.models import GradeRecord, PracticeSession, Review, Turn
+from app.models import GradeRecord, PracticeSession, Review, Turn, User
 from app.practice.reviews import effective_scores, reviews_for
-from app.practice.sessions import list_turns
+from app.practice.sessions import coaching_held_back, list_turns
 from app.practice.summary import GradedTurn, graded_turns
 from app.routes.schemas import (
     GradePublic,
@@ -75,7 +75,11 @@ def session_list_item(practice: PracticeSession) -> SessionListItem:
 
 
 def session_public(
-    practice: PracticeSession, graded: list[GradedTurn], reviews: dict[int, list[Review]] | None = None
+    practice: PracticeSession,
+    graded: list[GradedTurn],
+    reviews: dict[int, list[Review]] | None = None,
+    *,
+    held_back: bool = False,
 ) -> SessionPublic:
     reviews = reviews or {}
     return SessionPublic(
@@ -90,19 +94,17 @@ def session_public(
         trainee_name=practice.trainee_name,
         created_at=practice.created_at,
         ended_at=practice.ended_at,
-        persona_state=state_public(practice.persona_state),
+        persona_state=None if held_back else state_public(practice.persona_state),
         turns=[turn_public(g.turn, g.grade, reviews.get(g.turn.id or 0)) for g in graded],
     )
 
 
-def transcript(*, db: Session, practice: PracticeSession, hide_grades: bool = False) -> SessionPublic:
+def transcript(*, db: Session, practice: PracticeSession, viewer: User) -> SessionPublic:
     """A whole session as the API returns it: turns, grades, reviews and the scores after review.
 
-    `hide_grades` holds back grades and the peer's inner voice (a trainee's running assessment)."""
+    A running assessment shows its trainee only the words: no grades, reviews or peer state."""
     turns = list_turns(db=db, session_id=practice.id)
-    if hide_grades:
-        public = session_public(practice, [GradedTurn(turn=t, grade=None) for t in turns])
-        public.persona_state.inner_voice = None
-        return public
+    if coaching_held_back(practice, viewer):
+        return session_public(practice, [GradedTurn(turn=t, grade=None) for t in turns], held_back=True)
     reviews = reviews_for(db=db, turn_ids=[t.id for t in turns if t.id is not None])
     return session_public(practice, graded_turns(db=db, turns=turns), reviews)

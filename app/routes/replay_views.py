@@ -2,31 +2,22 @@
 review and the peer's state after it; and the review form a reviewer filled in, kept when refused."""
 
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal, TypeVar
+from typing import Any
 
-import yaml
-from pydantic import BaseModel, ValidationError
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from app.auth.access import can_review
 from app.content.personas import HiddenFact, Persona
 from app.content.rubrics import Rubric
-from app.models import ContentVersion, GradeRecord, PracticeSession, Review, User
+from app.models import GradeRecord, PracticeSession, Review, ReviewKind, User
+from app.practice.content import session_content
 from app.practice.context import PracticeContext
-from app.practice.reviews import ReviewRejected, ReviewRequest, reviews_for
+from app.practice.reviews import MAX_REVIEW_CHARS, ReviewRejected, ReviewRequest, reviews_for
 from app.practice.sessions import list_turns
 from app.practice.summary import GradedTurn, graded_turns
-from app.routes.page_kit import PageNotFound
 from app.routes.presenters import review_public, state_public, turn_public
 from app.routes.schemas import PersonaStatePublic, ReviewPublic, TurnPublic
 from app.routes.views import revealed_facts
-
-MAX_REVIEW_CHARS = 2000
-ModelT = TypeVar("ModelT", bound=BaseModel)
-
-
-class LevelUnchanged(ReviewRejected):
-    """An override that would leave the level where it is."""
 
 
 def anchor_headline(anchor: str) -> str:
@@ -59,7 +50,7 @@ def review_notes(rubric: Rubric, grade: GradeRecord | None, reviews: list[Review
     scores = dict(grade.scores) if grade else {}
     notes = []
     for review in reviews:
-        if review.kind == "override" and review.dimension is not None and review.level is not None:
+        if review.kind == ReviewKind.OVERRIDE and review.dimension is not None and review.level is not None:
             name = names.get(review.dimension, review.dimension)
             notes.append(ReviewNote(review_public(review), name, scores.get(review.dimension)))
             scores[review.dimension] = review.level
@@ -119,57 +110,11 @@ class ReviewForm:
     """The input the error belongs beside: text, dimension or level (None: the form as a whole)."""
 
     def request(self) -> ReviewRequest:
-        if self.kind not in ("override", "comment"):
-            raise ReviewRejected("Choose whether to change a score or add a comment.")
         level = int(self.level) if self.level.strip().isdigit() else None
-        kind: Literal["override", "comment"] = "override" if self.kind == "override" else "comment"
-        return ReviewRequest(kind=kind, text=self.text, dimension=self.dimension or None, level=level)
+        return ReviewRequest(kind=self.kind, text=self.text, dimension=self.dimension or None, level=level)
 
-    def refused(self, rubric: Rubric, error: ReviewRejected) -> "ReviewForm":
-        field = "level" if isinstance(error, LevelUnchanged) else self._field_at_fault(rubric)
-        return replace(self, error=str(error), field=field)
-
-    def check_changes_a_score(self, rubric: Rubric, scores: dict[str, int] | None) -> None:
-        """An override must move the level: "3 → 3" says nothing a comment would not say better."""
-        if self.kind != "override" or scores is None or not self.level.strip().isdigit():
-            return
-        if self.dimension in rubric.keys and scores.get(self.dimension) == int(self.level):
-            name = rubric.dimension(self.dimension).name
-            raise LevelUnchanged(f"{name} is {self.level} already; choose another level, or add a comment instead.")
-
-    def _field_at_fault(self, rubric: Rubric) -> str | None:
-        """The same checks, in the same order, as app.practice.reviews.add_review."""
-        text = self.text.strip()
-        if self.kind in ("override", "comment") and (not text or len(text) > MAX_REVIEW_CHARS):
-            return "text"
-        if self.kind == "override" and self.dimension not in rubric.keys:
-            return "dimension"
-        if self.kind == "override" and not (self.level.strip().isdigit() and int(self.level) <= 4):
-            return "level"
-        return None
-
-
-def _saved_copy(db: Session, kind: str, item_id: str, version: str, model: type[ModelT]) -> ModelT:
-    query = select(ContentVersion).where(
-        ContentVersion.kind == kind, ContentVersion.item_id == item_id, ContentVersion.version == version
-    )
-    saved = db.exec(query).first()
-    try:
-        return model.model_validate(yaml.safe_load(saved.text) if saved else None)
-    except (ValidationError, yaml.YAMLError) as exc:
-        raise PageNotFound(f"The {kind} '{item_id}' of this session is invalid now; fix it on the staff page.") from exc
-
-
-def session_content(*, db: Session, ctx: PracticeContext, practice: PracticeSession) -> tuple[Persona, Rubric]:
-    """The session's persona and rubric: from the catalog, or, when a file there is broken or gone, from
-    the copy saved when the session started, so old sessions can still be replayed and reviewed."""
-    catalog = ctx.catalog
-    persona = catalog.personas.get(practice.persona_id)
-    rubric = catalog.rubrics.get(practice.rubric_id)
-    return (
-        persona.item if persona else _saved_copy(db, "persona", practice.persona_id, practice.persona_version, Persona),
-        rubric.item if rubric else _saved_copy(db, "rubric", practice.rubric_id, practice.rubric_version, Rubric),
-    )
+    def refused(self, error: ReviewRejected) -> "ReviewForm":
+        return replace(self, error=error.message, field=error.field)
 
 
 def replay_context(

@@ -6,6 +6,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from app.grading.base import Coaching
+from app.models import SessionMode
 
 
 class PersonaSummary(BaseModel):
@@ -37,8 +38,9 @@ class RubricSummary(BaseModel):
 class SessionCreate(BaseModel):
     persona: str = Field(max_length=80)
     rubric: str = Field(default="crss-core", max_length=80)
-    mode: Literal["practice", "assessment"] = Field(
-        default="practice", description="practice: grades with every turn; assessment: only once the session ends"
+    mode: SessionMode = Field(
+        default=SessionMode.PRACTICE,
+        description="practice: grades with every turn; assessment: only once the session ends",
     )
 
 
@@ -117,7 +119,7 @@ class SessionPublic(BaseModel):
     trainee_name: str
     created_at: datetime
     ended_at: datetime | None
-    persona_state: PersonaStatePublic
+    persona_state: PersonaStatePublic | None = Field(description="None while an assessment holds it back")
     turns: list[TurnPublic]
 
 
@@ -127,7 +129,7 @@ class TurnResult(BaseModel):
     turn: TurnPublic
     grade: GradePublic | None
     reply: TurnPublic
-    persona_state: PersonaStatePublic
+    persona_state: PersonaStatePublic | None = Field(description="None while an assessment holds it back")
 
 
 class ErrorDetail(BaseModel):
