@@ -21,6 +21,7 @@ from app.routes.guards import RecordId, reviewable_session
 from app.routes.page_kit import PageNotFound, PageRoute, PracticeSessionDep, render, see_other
 from app.routes.presenters import transcript
 from app.routes.replay_views import ReviewForm, replay_context, session_content, turn_anchor
+from app.security import attachment
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -96,5 +97,5 @@ def export_session(session_id: str, db: SessionDep, user: CurrentUser) -> Respon
     practice = reviewable_session(db=db, user=user, session_id=session_id)
     record(db=db, actor=user, action="export", target=f"session:{practice.id}")
     body = transcript(db=db, practice=practice).model_dump_json(indent=2)
-    headers = {"Content-Disposition": f'attachment; filename="peer-practice-session-{practice.id}.json"'}
+    headers = {"Content-Disposition": attachment(f"peer-practice-session-{practice.id}.json")}
     return Response(body, media_type="application/json", headers=headers)

@@ -1,0 +1,88 @@
+"""Checking a password: at the door, before a password change, or a reset code in its place; throttled per
+account and per address, and audited either way."""
+
+from http import HTTPStatus
+
+from sqlmodel import Session
+
+from app.auth.accounts import AccountError, authenticate, password_matches, set_password
+from app.auth.audit import record
+from app.auth.resets import redeem_reset_code
+from app.auth.throttle import check_allowed, forget_failures, record_failure
+from app.config import Settings
+from app.errors import DomainError, Invalid, TooMany
+from app.models import User
+
+
+class WrongCredentials(DomainError):
+    """The username and password do not match (which of the two is wrong is not said)."""
+
+    status = HTTPStatus.UNAUTHORIZED
+
+
+def _attempt_target(username: str) -> str:
+    return f"username:{username.strip()[:80]}"
+
+
+def check_password_attempt(*, db: Session, settings: Settings, username: str, address: str) -> None:
+    """Refuse (429) before any password is checked when this account or address has failed too often."""
+    try:
+        check_allowed(db=db, settings=settings, username=username, address=address)
+    except TooMany:
+        record(db=db, actor=None, action="sign-in-throttled", target=_attempt_target(username), address=address)
+        raise
+
+
+def note_failed_attempt(*, db: Session, settings: Settings, username: str, address: str, action: str) -> None:
+    record_failure(db=db, settings=settings, username=username, address=address)
+    record(db=db, actor=None, action=action, target=_attempt_target(username), address=address)
+
+
+def sign_in_with_password(*, db: Session, settings: Settings, username: str, password: str, address: str) -> User:
+    check_password_attempt(db=db, settings=settings, username=username, address=address)
+    user = authenticate(db=db, username=username, password=password)
+    if user is None:
+        note_failed_attempt(db=db, settings=settings, username=username, address=address, action="sign-in-failed")
+        raise WrongCredentials("That username and password don't match.")
+    forget_failures(db=db, username=username)
+    record(db=db, actor=user, action="sign-in", target=f"user:{user.id}", address=address)
+    return user
+
+
+class PasswordRefused(Invalid):
+    """A password change or reset that cannot be made; `field` names the input that was wrong."""
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def change_password(*, db: Session, settings: Settings, user: User, current: str, new: str, address: str) -> int:
+    """Needs the current password, checked and throttled like a sign-in; every sign-in of the user ends.
+    Returns how many ended. Raises TooMany or PasswordRefused."""
+    check_password_attempt(db=db, settings=settings, username=user.username, address=address)
+    if not password_matches(user, current):
+        note_failed_attempt(
+            db=db, settings=settings, username=user.username, address=address, action="password-change-failed"
+        )
+        raise PasswordRefused("Your current password is not right.", field="current_password")
+    try:
+        ended = set_password(db=db, user=user, password=new)
+    except AccountError as exc:
+        raise PasswordRefused(str(exc), field="new_password") from exc
+    record(db=db, actor=user, action="password-change", target=f"user:{user.id}", sessions_ended=ended)
+    return ended
+
+
+def reset_with_code(*, db: Session, settings: Settings, username: str, code: str, new: str, address: str) -> User:
+    """Trade a staff reset code for a new password; a wrong code counts as a failed sign-in.
+    Raises TooMany or PasswordRefused."""
+    check_password_attempt(db=db, settings=settings, username=username, address=address)
+    try:
+        user = redeem_reset_code(db=db, username=username, code=code, new_password=new)
+    except AccountError as exc:
+        if exc.field == "code":
+            note_failed_attempt(db=db, settings=settings, username=username, address=address, action="reset-failed")
+        raise PasswordRefused(str(exc), field="code" if exc.field == "code" else "new_password") from exc
+    record(db=db, actor=user, action="password-reset", target=f"user:{user.id}")
+    return user
