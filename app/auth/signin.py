@@ -57,14 +57,19 @@ class PasswordRefused(Invalid):
         self.field = field
 
 
+def confirm_password(*, db: Session, settings: Settings, user: User, password: str, address: str) -> bool:
+    """The password asked again before a sensitive action; throttled and audited like a sign-in."""
+    check_password_attempt(db=db, settings=settings, username=user.username, address=address)
+    if password_matches(user, password):
+        return True
+    note_failed_attempt(db=db, settings=settings, username=user.username, address=address, action="reauth-failed")
+    return False
+
+
 def change_password(*, db: Session, settings: Settings, user: User, current: str, new: str, address: str) -> int:
     """Needs the current password, checked and throttled like a sign-in; every sign-in of the user ends.
     Returns how many ended. Raises TooMany or PasswordRefused."""
-    check_password_attempt(db=db, settings=settings, username=user.username, address=address)
-    if not password_matches(user, current):
-        note_failed_attempt(
-            db=db, settings=settings, username=user.username, address=address, action="password-change-failed"
-        )
+    if not confirm_password(db=db, settings=settings, user=user, password=current, address=address):
         raise PasswordRefused("Your current password is not right.", field="current_password")
     try:
         ended = set_password(db=db, user=user, password=new)

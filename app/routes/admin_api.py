@@ -2,13 +2,16 @@
 
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Response, status
+from datetime import datetime
+
+from fastapi import APIRouter, HTTPException, Request, Response, status
 from pydantic import BaseModel, Field
 
 from app.auth.accounts import (
     AccountError,
     add_person,
     add_to_cohort,
+    ensure_not_last_staff,
     find_user,
     list_cohorts,
     list_users,
@@ -16,11 +19,14 @@ from app.auth.accounts import (
 from app.auth.audit import recent_events, record
 from app.auth.deps import CurrentUser, ReviewerUser, StaffUser
 from app.auth.privacy import delete_user_data, export_user_data
+from app.auth.resets import issue_reset_code
+from app.auth.signin import confirm_password
+from app.config import get_settings
 from app.db import SessionDep
 from app.models import AuditEvent, Cohort, Turn, User
 from app.practice.context import PracticeDep
 from app.practice.reviews import ReviewRejected, ReviewRequest, add_review
-from app.routes.auth_api import UserPublic, user_public
+from app.routes.auth_api import UserPublic, client_address, user_public
 from app.routes.guards import RecordId, reviewable_session
 from app.routes.presenters import review_public
 from app.routes.responses import CHANGES, SIGNED_IN, errors
@@ -47,6 +53,21 @@ class CohortMemberAdd(BaseModel):
     username: str = Field(max_length=80)
 
 
+class PasswordConfirmation(BaseModel):
+    password: str = Field(max_length=256, description="Your own password, asked again before a sensitive action")
+
+
+class ResetCode(BaseModel):
+    code: str = Field(description="Shown once; the user trades it for a new password at POST /api/auth/reset")
+    expires_at: datetime
+
+
+def _require_password(request: Request, db: SessionDep, staff: User, password: str) -> None:
+    address = client_address(request)
+    if not confirm_password(db=db, settings=get_settings(), user=staff, password=password, address=address):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "Your password is not right; this action needs it again.")
+
+
 @router.get("/users", responses=errors(403))
 def users(db: SessionDep, _staff: StaffUser) -> list[UserPublic]:
     return [user_public(u) for u in list_users(db=db)]
@@ -69,16 +90,37 @@ def add_user(body: UserCreate, db: SessionDep, staff: StaffUser) -> UserPublic:
     return user_public(user)
 
 
-@router.delete("/users/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses=errors(*CHANGES, 404, 409))
-def delete_user(user_id: RecordId, db: SessionDep, staff: StaffUser) -> Response:
+@router.delete(
+    "/users/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses=errors(*CHANGES, 404, 409, 429)
+)
+def delete_user(
+    user_id: RecordId, body: PasswordConfirmation, request: Request, db: SessionDep, staff: StaffUser
+) -> Response:
+    """Deletes the user, their data and every sign-in of theirs. Needs your password again."""
     user = db.get(User, user_id)
     if user is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "No such user.")
     if user.id == staff.id:
         raise HTTPException(status.HTTP_409_CONFLICT, "You cannot delete your own account.")
+    _require_password(request, db, staff, body.password)
+    ensure_not_last_staff(db=db, user=user)
     deleted = delete_user_data(db=db, user=user)
     record(db=db, actor=staff, action="delete-user", target=f"user:{user_id}", sessions_deleted=deleted)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/users/{user_id}/reset-code", status_code=status.HTTP_201_CREATED, responses=errors(*CHANGES, 404, 429))
+def make_reset_code(
+    user_id: RecordId, body: PasswordConfirmation, request: Request, db: SessionDep, staff: StaffUser
+) -> ResetCode:
+    """A one-time code the user trades for a new password. Needs your password again."""
+    user = db.get(User, user_id)
+    if user is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "No such user.")
+    _require_password(request, db, staff, body.password)
+    code, expires_at = issue_reset_code(db=db, user=user, issued_by=staff, max_age_s=get_settings().reset_code_max_age_s)
+    record(db=db, actor=staff, action="reset-code", target=f"user:{user.id}", username=user.username)
+    return ResetCode(code=code, expires_at=expires_at)
 
 
 @router.get("/cohorts", responses=errors(403))

@@ -8,13 +8,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request, Response, status
 
-from app.auth.accounts import AccountError, add_person, join_cohort
+from app.auth.accounts import AccountError, add_person, ensure_not_last_staff, join_cohort
 from app.auth.audit import record
 from app.auth.deps import StaffUser
 from app.auth.privacy import count_user_data, delete_user_data
+from app.auth.resets import issue_reset_code
+from app.auth.signin import confirm_password
+from app.config import get_settings
 from app.db import SessionDep
 from app.models import User
 from app.practice.context import PracticeDep
+from app.routes.auth_api import client_address
 from app.routes.guards import RecordId
 from app.routes.page_kit import PageNotFound, PageRoute, flash, render, see_other, take_flash
 from app.routes.staff_views import FormState, staff_context
@@ -73,25 +77,32 @@ def add_member_page(
 
 
 def _user_to_delete(db: SessionDep, staff: User, user_id: int) -> User:
-    user = db.get(User, user_id)
-    if user is None:
-        raise PageNotFound("No such user: they may have been deleted already.")
+    user = _person(db, user_id)
     if user.id == staff.id:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "You cannot delete your own account.")
     return user
 
 
+def _confirm_delete_page(request: Request, db: SessionDep, user: User, error: str | None, code: int = 200) -> Response:
+    context = {"section": "staff", "person": user, "counts": count_user_data(db=db, user=user), "error": error}
+    return render(request, "confirm_delete.html", context, code)
+
+
 @router.get("/staff/users/{user_id}/delete")
 def confirm_delete(request: Request, user_id: RecordId, db: SessionDep, staff: StaffUser) -> Response:
-    """What deleting this user removes, and the button that does it."""
-    user = _user_to_delete(db, staff, user_id)
-    context = {"section": "staff", "person": user, "counts": count_user_data(db=db, user=user)}
-    return render(request, "confirm_delete.html", context)
+    """What deleting this user removes, and the button that does it (after your password again)."""
+    return _confirm_delete_page(request, db, _user_to_delete(db, staff, user_id), None)
 
 
 @router.post("/staff/users/{user_id}/delete")
-def delete_user_page(request: Request, user_id: RecordId, db: SessionDep, staff: StaffUser) -> Response:
+def delete_user_page(
+    request: Request, user_id: RecordId, db: SessionDep, staff: StaffUser, password: FormText = ""
+) -> Response:
     user = _user_to_delete(db, staff, user_id)
+    if not _confirmed(request, db, staff, password):
+        error = "Your password is not right. Deleting someone needs your own password again."
+        return _confirm_delete_page(request, db, user, error, status.HTTP_403_FORBIDDEN)
+    ensure_not_last_staff(db=db, user=user)
     username = user.username
     deleted = delete_user_data(db=db, user=user)
     record(
@@ -99,3 +110,39 @@ def delete_user_page(request: Request, user_id: RecordId, db: SessionDep, staff:
     )
     flash(request, f"Deleted {username} and {deleted} practice session{'' if deleted == 1 else 's'}.")
     return see_other("/staff#people")
+
+
+@router.get("/staff/users/{user_id}/reset")
+def confirm_reset(request: Request, user_id: RecordId, db: SessionDep, _staff: StaffUser) -> Response:
+    """Ask for the staff member's password before making a one-time reset code."""
+    person = _person(db, user_id)
+    return render(request, "reset_code.html", {"section": "staff", "person": person, "error": None, "code": None})
+
+
+@router.post("/staff/users/{user_id}/reset")
+def make_reset_code(
+    request: Request, user_id: RecordId, db: SessionDep, staff: StaffUser, password: FormText = ""
+) -> Response:
+    """The code is shown once, here; only its hash is kept."""
+    person = _person(db, user_id)
+    context = {"section": "staff", "person": person, "error": None, "code": None}
+    if not _confirmed(request, db, staff, password):
+        context["error"] = "Your password is not right. Making a reset code needs your own password again."
+        return render(request, "reset_code.html", context, status.HTTP_403_FORBIDDEN)
+    code, expires_at = issue_reset_code(
+        db=db, user=person, issued_by=staff, max_age_s=get_settings().reset_code_max_age_s
+    )
+    record(db=db, actor=staff, action="reset-code", target=f"user:{person.id}", username=person.username)
+    return render(request, "reset_code.html", {**context, "code": code, "expires_at": expires_at})
+
+
+def _person(db: SessionDep, user_id: int) -> User:
+    user = db.get(User, user_id)
+    if user is None:
+        raise PageNotFound("No such user: they may have been deleted.")
+    return user
+
+
+def _confirmed(request: Request, db: SessionDep, staff: User, password: str) -> bool:
+    address = client_address(request)
+    return confirm_password(db=db, settings=get_settings(), user=staff, password=password, address=address)
