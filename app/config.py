@@ -68,7 +68,7 @@ class Settings(BaseSettings):
     )
     environment: Literal["development", "production"] = Field(
         default="development",
-        description="development or production (production: real secret required, Secure __Host- cookies, no demo accounts).",
+        description="development or production (a real secret required, Secure __Host- cookies, no demo accounts).",
     )
     log_level: str = Field(default="INFO", description="Python logging level.")
     session_max_age_s: int = Field(
@@ -88,7 +88,7 @@ class Settings(BaseSettings):
         default=15 * 60, ge=1, description="The window, in seconds, in which failed sign-ins are counted."
     )
     reset_code_max_age_s: int = Field(
-        default=24 * 3600, ge=60, description="How long a one-time password-reset code from staff stays valid, in seconds."
+        default=24 * 3600, ge=60, description="How long a one-time password-reset code from staff stays valid (s)."
     )
     turns_per_minute: int = Field(default=20, ge=1, description="Most trainee messages one user may send a minute.")
     max_body_bytes: int = Field(default=65536, ge=1024, description="Largest request body accepted, in bytes.")

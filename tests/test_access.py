@@ -110,6 +110,7 @@ def route(method: str, path: str, rule: Callable[[str], dict[str, Expected]], **
 
 
 REPLY = {"text": "What has this week been like for you?"}
+GOOD_PASSWORD = "a long password, for sure"
 NEW_PASSWORD = {"current_password": PASSWORD, "new_password": "orchid lantern seventy rivers"}
 
 
@@ -145,7 +146,9 @@ MATRIX = [
     route("GET", "/api/auth/sessions", signed_in(200)),
     route("POST", "/account/password", signed_in(303), form=lambda w: NEW_PASSWORD),
     route("POST", "/api/auth/password", signed_in(200), json=lambda w: NEW_PASSWORD),
-    route("POST", "/account/sessions/{handle}/end", signed_in(303), url=lambda w: "/account/sessions/0123456789abcdef/end"),
+    route(
+        "POST", "/account/sessions/{handle}/end", signed_in(303), url=lambda w: "/account/sessions/0123456789abcdef/end"
+    ),
     route("DELETE", "/api/auth/sessions/{handle}", signed_in(404), url=lambda w: "/api/auth/sessions/0123456789abcdef"),
     route("POST", "/account/sign-out-everywhere", signed_in(303)),
     route("POST", "/api/auth/logout-everywhere", signed_in(204)),
@@ -185,7 +188,7 @@ MATRIX = [
         "POST",
         "/api/users",
         staff_only(201),
-        json=lambda w: {"username": "newcomer", "password": "a long password, for sure", "role": "trainee"},
+        json=lambda w: {"username": "newcomer", "password": GOOD_PASSWORD, "role": "trainee"},
     ),
     route(
         "DELETE",
@@ -228,7 +231,7 @@ MATRIX = [
         "POST",
         "/staff/users",
         staff_only(303),
-        form=lambda w: {"username": "newcomer", "password": "a long password, for sure", "role": "trainee", "cohort": ""},
+        form=lambda w: {"username": "newcomer", "password": GOOD_PASSWORD, "role": "trainee", "cohort": ""},
     ),
     route(
         "POST",

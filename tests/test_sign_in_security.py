@@ -136,7 +136,9 @@ def test_thirty_wrong_passwords_are_throttled_and_audited(app: FastAPI, db: Sess
     user = make_user(db)
     client = TestClient(app)
     csrf_header(client)
-    answers = [client.post("/api/auth/login", json={"username": user.username, "password": f"guess {n}"}) for n in range(30)]
+    answers = [
+        client.post("/api/auth/login", json={"username": user.username, "password": f"guess {n}"}) for n in range(30)
+    ]
     codes = [a.status_code for a in answers]
     limit = get_settings().sign_in_failures_per_account
     assert codes[:limit] == [401] * limit
@@ -212,7 +214,8 @@ def test_a_token_from_another_browser_does_not_pass(app: FastAPI, db: Session) -
 
 
 @pytest.mark.parametrize(
-    "password", ["password1234", "123456789012", "qwertyuiop12", "iloveyou1234", "baseball1234", " " * 12, "aaaaaaaaaaaa"]
+    "password",
+    ["password1234", "123456789012", "qwertyuiop12", "iloveyou1234", "baseball1234", " " * 12, "aaaaaaaaaaaa"],
 )
 def test_common_passwords_of_twelve_characters_are_refused(db: Session, password: str) -> None:
     with pytest.raises(AccountError, match="guessing tools|spaces") as refused:
@@ -338,9 +341,7 @@ def test_production_refuses_to_start_with_a_weak_secret(tmp_path: Path, key: str
     assert not (tmp_path / "p.db").exists(), "nothing may happen before the settings are checked"
 
 
-def test_production_cookies_are_secure_with_the_host_prefix(
-    db: Session, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_production_cookies_are_secure_with_the_host_prefix(db: Session, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PEER_ENVIRONMENT", "production")
     monkeypatch.setenv("PEER_SECRET_KEY", "k" * 40)
     get_settings.cache_clear()

@@ -23,7 +23,9 @@ def issue_reset_code(*, db: Session, user: User, issued_by: User, max_age_s: int
     db.exec(delete(PasswordReset).where(col(PasswordReset.user_id) == user.id))
     code = secrets.token_urlsafe(15)
     expires_at = utcnow() + timedelta(seconds=max_age_s)
-    db.add(PasswordReset(code_hash=_code_hash(code), user_id=user.id, created_by=issued_by.username, expires_at=expires_at))
+    db.add(
+        PasswordReset(code_hash=_code_hash(code), user_id=user.id, created_by=issued_by.username, expires_at=expires_at)
+    )
     db.commit()
     return code, expires_at
 

@@ -24,7 +24,6 @@ def session_key_hash(session_id: str) -> str:
     return hashlib.sha256(session_id.encode()).hexdigest()
 
 
-
 class DatabaseSessionStore(SessionStore):
     """A starsessions store on the app's database. It never creates a row: `open_session` does that when
     someone signs in, so a request that was running while its session was ended cannot bring it back."""

@@ -15,7 +15,6 @@ def _account(username: str) -> str:
     return username.strip().lower()[:80]
 
 
-
 def _free_at(db: Session, column: object, value: str, limit: int, window: timedelta) -> datetime | None:
     """When the oldest failure that keeps this key at its limit leaves the window; None if under the limit."""
     since = utcnow() - window

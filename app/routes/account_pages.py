@@ -78,10 +78,10 @@ def reset_password(
             address=client_address(request),
         )
     except PasswordRefused as exc:
-        context = {"errors": {exc.field: exc.message}, "username": username}
-        return templates.TemplateResponse(request, "reset_password.html", context, status_code=exc.status)
-    context = {"next": "/", "error": None, "note": "Your new password is set. Sign in with it.", "username": username}
-    return templates.TemplateResponse(request, "login.html", context)
+        refused = {"errors": {exc.field: exc.message}, "username": username}
+        return templates.TemplateResponse(request, "reset_password.html", refused, status_code=exc.status)
+    done = {"next": "/", "error": None, "note": "Your new password is set. Sign in with it.", "username": username}
+    return templates.TemplateResponse(request, "login.html", done)
 
 
 @router.get("/me/export")

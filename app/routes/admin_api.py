@@ -1,8 +1,7 @@
 """Staff's JSON API for people and records, supervisors' reviews, and everyone's own data export."""
 
-from typing import Any
-
 from datetime import datetime
+from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, Response, status
 from pydantic import BaseModel, Field
@@ -118,7 +117,8 @@ def make_reset_code(
     if user is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "No such user.")
     _require_password(request, db, staff, body.password)
-    code, expires_at = issue_reset_code(db=db, user=user, issued_by=staff, max_age_s=get_settings().reset_code_max_age_s)
+    max_age_s = get_settings().reset_code_max_age_s
+    code, expires_at = issue_reset_code(db=db, user=user, issued_by=staff, max_age_s=max_age_s)
     record(db=db, actor=staff, action="reset-code", target=f"user:{user.id}", username=user.username)
     return ResetCode(code=code, expires_at=expires_at)
 

@@ -10,8 +10,8 @@ from starsessions import get_session_id
 
 from app.auth.deps import CurrentUser, sign_in, sign_out
 from app.auth.sessions import active_sessions, end_own_session, sign_out_everywhere
-from app.auth.signin import reset_with_code, sign_in_with_password
 from app.auth.signin import change_password as change_password_checked
+from app.auth.signin import reset_with_code, sign_in_with_password
 from app.config import get_settings
 from app.db import SessionDep
 from app.models import User
