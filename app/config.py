@@ -87,6 +87,11 @@ class Settings(BaseSettings):
     sign_in_window_s: int = Field(
         default=15 * 60, ge=1, description="The window, in seconds, in which failed sign-ins are counted."
     )
+    reauth_window_s: int = Field(
+        default=300,
+        ge=0,
+        description="After signing in, seconds in which a sensitive API action may omit the password asked again.",
+    )
     reset_code_max_age_s: int = Field(
         default=24 * 3600, ge=60, description="How long a one-time password-reset code from staff stays valid (s)."
     )

@@ -311,6 +311,18 @@ def test_deleting_a_user_asks_for_the_password_again(app: FastAPI, db: Session) 
     assert staff.request("DELETE", f"/api/users/{user.id}", json={"password": PASSWORD}).status_code == 204
 
 
+def test_the_api_lets_a_fresh_sign_in_stand_for_the_password_for_a_few_minutes(
+    app: FastAPI, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    staff = _browser(app, make_user(db, role="staff").username)
+    first, second = make_user(db), make_user(db)
+    assert staff.delete(f"/api/users/{first.id}").status_code == 204, "signed in a moment ago"
+    monkeypatch.setenv("PEER_REAUTH_WINDOW_S", "0")
+    get_settings.cache_clear()
+    assert staff.delete(f"/api/users/{second.id}").status_code == 403, "the window is over: the password again"
+    assert staff.request("DELETE", f"/api/users/{second.id}", json={"password": PASSWORD}).status_code == 204
+
+
 def test_the_last_staff_account_cannot_be_deleted(db: Session) -> None:
     only = make_user(db, role="staff")
     with pytest.raises(Conflict, match="last staff"):

@@ -84,6 +84,12 @@ def open_session(*, db: Session, user_id: int, session_id: str, user_agent: str,
     db.commit()
 
 
+def signed_in_at(*, db: Session, session_id: str | None) -> datetime | None:
+    """When this browser's sign-in happened (a password change counts), or None if it has none."""
+    row = db.get(AuthSession, session_key_hash(session_id)) if session_id else None
+    return as_utc(row.created_at) if row else None
+
+
 def revoke_session(*, db: Session, key_hash: str, user_id: int | None = None) -> bool:
     """End one sign-in (only if it is `user_id`'s, when given). True when there was one to end."""
     query = delete(AuthSession).where(col(AuthSession.key_hash) == key_hash)

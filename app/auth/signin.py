@@ -1,6 +1,7 @@
 """Checking a password: at the door, before a password change, or a reset code in its place; throttled per
 account and per address, and audited either way."""
 
+from datetime import datetime, timedelta
 from http import HTTPStatus
 
 from sqlmodel import Session
@@ -11,7 +12,7 @@ from app.auth.resets import redeem_reset_code
 from app.auth.throttle import check_allowed, forget_failures, record_failure
 from app.config import Settings
 from app.errors import DomainError, Invalid, TooMany
-from app.models import User
+from app.models import User, utcnow
 
 
 class WrongCredentials(DomainError):
@@ -64,6 +65,16 @@ def confirm_password(*, db: Session, settings: Settings, user: User, password: s
         return True
     note_failed_attempt(db=db, settings=settings, username=user.username, address=address, action="reauth-failed")
     return False
+
+
+def confirm_sensitive_action(
+    *, db: Session, settings: Settings, user: User, password: str, signed_in_at: datetime | None, address: str
+) -> bool:
+    """Step-up before deleting a user or making a reset code: the password again, checked like a sign-in;
+    without one, only a sign-in younger than PEER_REAUTH_WINDOW_S will do."""
+    if password:
+        return confirm_password(db=db, settings=settings, user=user, password=password, address=address)
+    return signed_in_at is not None and utcnow() - signed_in_at < timedelta(seconds=settings.reauth_window_s)
 
 
 def change_password(*, db: Session, settings: Settings, user: User, current: str, new: str, address: str) -> int:

@@ -19,13 +19,12 @@ from app.auth.audit import recent_events, record
 from app.auth.deps import CurrentUser, ReviewerUser, StaffUser
 from app.auth.privacy import delete_user_data, export_user_data
 from app.auth.resets import issue_reset_code
-from app.auth.signin import confirm_password
 from app.config import get_settings
 from app.db import SessionDep
 from app.models import AuditEvent, Cohort, Turn, User
 from app.practice.context import PracticeDep
 from app.practice.reviews import ReviewRejected, ReviewRequest, add_review
-from app.routes.auth_api import UserPublic, client_address, user_public
+from app.routes.auth_api import UserPublic, confirm_staff_action, user_public
 from app.routes.guards import RecordId, reviewable_session
 from app.routes.presenters import review_public
 from app.routes.responses import CHANGES, SIGNED_IN, errors
@@ -53,7 +52,10 @@ class CohortMemberAdd(BaseModel):
 
 
 class PasswordConfirmation(BaseModel):
-    password: str = Field(max_length=256, description="Your own password, asked again before a sensitive action")
+    password: str = Field(
+        max_length=256,
+        description="Your own password, asked again; it may be left out in the PEER_REAUTH_WINDOW_S after signing in",
+    )
 
 
 class ResetCode(BaseModel):
@@ -61,9 +63,8 @@ class ResetCode(BaseModel):
     expires_at: datetime
 
 
-def _require_password(request: Request, db: SessionDep, staff: User, password: str) -> None:
-    address = client_address(request)
-    if not confirm_password(db=db, settings=get_settings(), user=staff, password=password, address=address):
+def _require_password(request: Request, db: SessionDep, staff: User, body: PasswordConfirmation | None) -> None:
+    if not confirm_staff_action(request, db, staff, body.password if body else ""):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "Your password is not right; this action needs it again.")
 
 
@@ -93,7 +94,7 @@ def add_user(body: UserCreate, db: SessionDep, staff: StaffUser) -> UserPublic:
     "/users/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses=errors(*CHANGES, 404, 409, 429)
 )
 def delete_user(
-    user_id: RecordId, body: PasswordConfirmation, request: Request, db: SessionDep, staff: StaffUser
+    user_id: RecordId, request: Request, db: SessionDep, staff: StaffUser, body: PasswordConfirmation | None = None
 ) -> Response:
     """Deletes the user, their data and every sign-in of theirs. Needs your password again."""
     user = db.get(User, user_id)
@@ -101,7 +102,7 @@ def delete_user(
         raise HTTPException(status.HTTP_404_NOT_FOUND, "No such user.")
     if user.id == staff.id:
         raise HTTPException(status.HTTP_409_CONFLICT, "You cannot delete your own account.")
-    _require_password(request, db, staff, body.password)
+    _require_password(request, db, staff, body)
     ensure_not_last_staff(db=db, user=user)
     deleted = delete_user_data(db=db, user=user)
     record(db=db, actor=staff, action="delete-user", target=f"user:{user_id}", sessions_deleted=deleted)
@@ -110,13 +111,13 @@ def delete_user(
 
 @router.post("/users/{user_id}/reset-code", status_code=status.HTTP_201_CREATED, responses=errors(*CHANGES, 404, 429))
 def make_reset_code(
-    user_id: RecordId, body: PasswordConfirmation, request: Request, db: SessionDep, staff: StaffUser
+    user_id: RecordId, request: Request, db: SessionDep, staff: StaffUser, body: PasswordConfirmation | None = None
 ) -> ResetCode:
     """A one-time code the user trades for a new password. Needs your password again."""
     user = db.get(User, user_id)
     if user is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "No such user.")
-    _require_password(request, db, staff, body.password)
+    _require_password(request, db, staff, body)
     max_age_s = get_settings().reset_code_max_age_s
     code, expires_at = issue_reset_code(db=db, user=user, issued_by=staff, max_age_s=max_age_s)
     record(db=db, actor=staff, action="reset-code", target=f"user:{user.id}", username=user.username)

@@ -6,12 +6,13 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, Response, status
 from pydantic import BaseModel, Field
+from sqlmodel import Session
 from starsessions import get_session_id
 
 from app.auth.deps import CurrentUser, sign_in, sign_out
-from app.auth.sessions import active_sessions, end_own_session, sign_out_everywhere
+from app.auth.sessions import active_sessions, end_own_session, sign_out_everywhere, signed_in_at
 from app.auth.signin import change_password as change_password_checked
-from app.auth.signin import reset_with_code, sign_in_with_password
+from app.auth.signin import confirm_sensitive_action, reset_with_code, sign_in_with_password
 from app.config import get_settings
 from app.db import SessionDep
 from app.models import User
@@ -66,6 +67,18 @@ def user_public(user: User) -> UserPublic:
 def client_address(request: Request) -> str:
     """The caller's address (behind a proxy, uvicorn's --proxy-headers puts the real one here)."""
     return request.client.host if request.client else "unknown"
+
+
+def confirm_staff_action(request: Request, db: Session, staff: User, password: str) -> bool:
+    """The password asked again before a sensitive action (or a sign-in of the last few minutes)."""
+    return confirm_sensitive_action(
+        db=db,
+        settings=get_settings(),
+        user=staff,
+        password=password,
+        signed_in_at=signed_in_at(db=db, session_id=get_session_id(request)),
+        address=client_address(request),
+    )
 
 
 WRONG_PASSWORD: dict[int | str, dict[str, Any]] = {

@@ -13,12 +13,11 @@ from app.auth.audit import record
 from app.auth.deps import StaffUser
 from app.auth.privacy import count_user_data, delete_user_data
 from app.auth.resets import issue_reset_code
-from app.auth.signin import confirm_password
 from app.config import get_settings
 from app.db import SessionDep
 from app.models import User
 from app.practice.context import PracticeDep
-from app.routes.auth_api import client_address
+from app.routes.auth_api import confirm_staff_action
 from app.routes.guards import RecordId
 from app.routes.page_kit import PageNotFound, PageRoute, flash, render, see_other, take_flash
 from app.routes.staff_views import FormState, staff_context
@@ -99,7 +98,7 @@ def delete_user_page(
     request: Request, user_id: RecordId, db: SessionDep, staff: StaffUser, password: FormText = ""
 ) -> Response:
     user = _user_to_delete(db, staff, user_id)
-    if not _confirmed(request, db, staff, password):
+    if not confirm_staff_action(request, db, staff, password):
         error = "Your password is not right. Deleting someone needs your own password again."
         return _confirm_delete_page(request, db, user, error, status.HTTP_403_FORBIDDEN)
     ensure_not_last_staff(db=db, user=user)
@@ -126,7 +125,7 @@ def make_reset_code(
     """The code is shown once, here; only its hash is kept."""
     person = _person(db, user_id)
     context = {"section": "staff", "person": person, "error": None, "code": None}
-    if not _confirmed(request, db, staff, password):
+    if not confirm_staff_action(request, db, staff, password):
         context["error"] = "Your password is not right. Making a reset code needs your own password again."
         return render(request, "reset_code.html", context, status.HTTP_403_FORBIDDEN)
     code, expires_at = issue_reset_code(
@@ -141,8 +140,3 @@ def _person(db: SessionDep, user_id: int) -> User:
     if user is None:
         raise PageNotFound("No such user: they may have been deleted.")
     return user
-
-
-def _confirmed(request: Request, db: SessionDep, staff: User, password: str) -> bool:
-    address = client_address(request)
-    return confirm_password(db=db, settings=get_settings(), user=staff, password=password, address=address)
