@@ -4,6 +4,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from pydantic import ValidationError
+
 from app.config import get_settings
 
 
@@ -110,5 +112,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    try:
+        get_settings()
+    except ValidationError as exc:  # e.g. production with a short or placeholder PEER_SECRET_KEY
+        problems = "; ".join(str(error["msg"]).removeprefix("Value error, ") for error in exc.errors())
+        print(f"error: the settings are not safe to start with: {problems}", file=sys.stderr)
+        return 2
     code: int = args.run(args)
     return code

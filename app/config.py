@@ -4,10 +4,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEV_SECRET_KEY = "dev-only-change-me"
+MIN_SECRET_BYTES = 32
 
 
 class Settings(BaseSettings):
@@ -61,18 +63,37 @@ class Settings(BaseSettings):
         description="Pause between streamed words of the offline persona, so replies read as typed.",
     )
     secret_key: str = Field(
-        default="dev-only-change-me",
-        description="Key that signs cookies; must be changed when environment is not development.",
+        default=DEV_SECRET_KEY,
+        description="Key that signs CSRF tokens; in production at least 32 random bytes, never the placeholder.",
     )
     environment: Literal["development", "production"] = Field(
-        default="development", description="development or production (production refuses the placeholder secret)."
+        default="development",
+        description="development or production (a real secret required, Secure __Host- cookies, no demo accounts).",
     )
     log_level: str = Field(default="INFO", description="Python logging level.")
     session_max_age_s: int = Field(
-        default=12 * 3600, ge=60, description="How long a sign-in lasts, in seconds."
+        default=12 * 3600, ge=60, description="How long a sign-in lasts, in seconds, however active it is."
     )
     cookie_secure: bool = Field(
-        default=False, description="Mark cookies Secure (set true when the app is served over HTTPS)."
+        default=False,
+        description="Secure cookies with the __Host- prefix in development too (always on in production).",
+    )
+    sign_in_failures_per_account: int = Field(
+        default=5, ge=1, description="Failed sign-ins one username may have in the window before it must wait."
+    )
+    sign_in_failures_per_address: int = Field(
+        default=20, ge=1, description="Failed sign-ins one network address may have in the window before it must wait."
+    )
+    sign_in_window_s: int = Field(
+        default=15 * 60, ge=1, description="The window, in seconds, in which failed sign-ins are counted."
+    )
+    reauth_window_s: int = Field(
+        default=300,
+        ge=0,
+        description="After signing in, seconds in which a sensitive API action may omit the password asked again.",
+    )
+    reset_code_max_age_s: int = Field(
+        default=24 * 3600, ge=60, description="How long a one-time password-reset code from staff stays valid (s)."
     )
     turns_per_minute: int = Field(default=20, ge=1, description="Most trainee messages one user may send a minute.")
     sessions_per_hour: int = Field(
@@ -100,10 +121,27 @@ class Settings(BaseSettings):
         description="In development, create demo trainee, supervisor and staff accounts when there are no users.",
     )
 
+    @model_validator(mode="after")
+    def _production_needs_a_real_secret(self) -> "Settings":
+        if self.environment == "production":
+            if self.secret_key == DEV_SECRET_KEY:
+                raise ValueError("PEER_SECRET_KEY must be set to a real secret in production (it is the placeholder)")
+            if len(self.secret_key.encode()) < MIN_SECRET_BYTES:
+                raise ValueError(
+                    f"PEER_SECRET_KEY must be at least {MIN_SECRET_BYTES} bytes in production; "
+                    'make one with: python -c "import secrets; print(secrets.token_urlsafe(48))"'
+                )
+        return self
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies only over HTTPS, with the __Host- prefix (no Domain, Path=/): always in production."""
+        return self.environment == "production" or self.cookie_secure
+
+    def cookie_name(self, name: str) -> str:
+        return f"__Host-{name}" if self.secure_cookies else name
+
 
 @lru_cache
 def get_settings() -> Settings:
-    settings = Settings()
-    if settings.environment == "production" and settings.secret_key == "dev-only-change-me":
-        raise ValueError("PEER_SECRET_KEY must be set to a real secret in production")
-    return settings
+    return Settings()

@@ -1,6 +1,7 @@
 """The ASGI application: `app.main:app`."""
 
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from http import HTTPStatus
@@ -9,14 +10,15 @@ from fastapi import FastAPI, Request, Response, status
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.middleware.sessions import SessionMiddleware
+from starsessions import SessionAutoloadMiddleware, SessionMiddleware
 
 from app.auth.deps import Forbidden, NotSignedIn
+from app.auth.sessions import DatabaseSessionStore
 from app.config import Settings, get_settings
-from app.db import size_thread_pool
+from app.db import get_engine, size_thread_pool
 from app.errors import DomainError
 from app.llm import connection_pool
-from app.routes import account_pages, admin_api, api, auth_api, pages, review_pages, staff_pages
+from app.routes import account_pages, admin_api, api, auth_api, my_account, pages, review_pages, staff_pages
 from app.security import BodySizeLimitMiddleware, CSRFMiddleware, SecurityHeadersMiddleware
 from app.templating import WEB_DIR, templates
 
@@ -59,15 +61,16 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 def _add_middleware(application: FastAPI, settings: Settings) -> None:
     # Added innermost first: the session sits inside CSRF, inside the body limit, inside the headers.
+    application.add_middleware(SessionAutoloadMiddleware, paths=[re.compile(r"^/(?!static/)")])
     application.add_middleware(
         SessionMiddleware,
-        secret_key=settings.secret_key,
-        session_cookie="peer_session",
-        max_age=settings.session_max_age_s,
-        same_site="lax",
-        https_only=settings.cookie_secure,
+        store=DatabaseSessionStore(get_engine()),
+        lifetime=settings.session_max_age_s,
+        cookie_name=settings.cookie_name("peer_session"),
+        cookie_same_site="lax",
+        cookie_https_only=settings.secure_cookies,
     )
-    application.add_middleware(CSRFMiddleware, secret=settings.secret_key, secure=settings.cookie_secure)
+    application.add_middleware(CSRFMiddleware, settings=settings)
     application.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     application.add_middleware(SecurityHeadersMiddleware)
 
@@ -87,7 +90,7 @@ def create_app() -> FastAPI:
         title="Peer Practice", version="0.1.0", docs_url=None, redoc_url=None, lifespan=_lifespan
     )
     application.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
-    for module in (auth_api, api, admin_api, account_pages, pages, review_pages, staff_pages):
+    for module in (auth_api, api, admin_api, account_pages, my_account, pages, review_pages, staff_pages):
         application.include_router(module.router)
     application.add_exception_handler(NotSignedIn, _not_signed_in)
     application.add_exception_handler(Forbidden, _forbidden)

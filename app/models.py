@@ -85,6 +85,8 @@ ROLES: tuple[str, ...] = tuple(Role)
 
 class User(SQLModel, table=True):
     __tablename__ = "users"
+    # AUTOINCREMENT: SQLite never hands a deleted user's id to a new account (PostgreSQL sequences never do).
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(max_length=80, unique=True, index=True)
@@ -192,3 +194,40 @@ class AuditEvent(SQLModel, table=True):
     target: str = Field(max_length=120)
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class AuthSession(SQLModel, table=True):
+    """One sign-in. The cookie holds a random id; this row holds only its SHA-256, the user, and when and
+    from what browser it was used. Deleting the row ends the sign-in everywhere at once."""
+
+    __tablename__ = "auth_sessions"
+
+    key_hash: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    data: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    user_agent: str = Field(default="", max_length=300)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_seen_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime = Field(index=True)
+
+
+class SignInFailure(SQLModel, table=True):
+    """A failed sign-in, counted per account and per address to slow down password guessing."""
+
+    __tablename__ = "sign_in_failures"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=80, index=True)
+    address: str = Field(max_length=64, index=True)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class PasswordReset(SQLModel, table=True):
+    """A one-time code staff hand to a user so they can choose a new password; only its hash is kept."""
+
+    __tablename__ = "password_resets"
+
+    code_hash: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    created_by: str = Field(default="", max_length=80)
+    expires_at: datetime

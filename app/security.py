@@ -1,14 +1,23 @@
-"""HTTP hardening: security headers with a strict CSP, request body limits, CSRF."""
+"""HTTP hardening: security headers with a strict CSP, no caching of private pages, a styled 500 that
+keeps those headers, request body limits, CSRF (login CSRF too), download file names for any name."""
 
 import json
+import logging
+import re
 from collections.abc import Callable, Coroutine
 from typing import Any
+from urllib.parse import quote
 
 from asgi_csrf import asgi_csrf_decorator
 from fastapi import Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.config import Settings
+from app.templating import templates
+
+logger = logging.getLogger(__name__)
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -36,7 +45,18 @@ async def send_problem(scope: Scope, send: Send, status: int, message: str) -> N
     await send({"type": "http.response.body", "body": body})
 
 
+# Transcripts, exports and every signed-in page are private: no browser or proxy keeps a copy.
+NO_STORE = (b"cache-control", b"no-store")
+SERVER_ERROR_API = (
+    "Something went wrong on our side. Nothing you had saved was lost; try again, and tell program staff "
+    "if it keeps happening."
+)
+
+
 class SecurityHeadersMiddleware:
+    """Adds the security headers to every answer, errors included, and `Cache-Control: no-store` to all
+    but static files. An unhandled error becomes the app's own 500 page (JSON under /api), headers and all."""
+
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
@@ -44,13 +64,43 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        cacheable = scope.get("path", "").startswith("/static/")
+        started = False
 
         async def send_with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
+                started = True
+                headers = [*message.get("headers", []), *SECURITY_HEADERS]
+                if not cacheable and not any(name.lower() == b"cache-control" for name, _ in headers):
+                    headers.append(NO_STORE)
+                message["headers"] = headers
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception:
+            if started:
+                raise
+            logger.exception("Unhandled error on %s %s", scope.get("method"), scope.get("path"))
+            await send_server_error(scope, send_with_headers)
+
+
+async def send_server_error(scope: Scope, send: Send) -> None:
+    if scope.get("path", "").startswith("/api"):
+        body, kind = json.dumps({"detail": SERVER_ERROR_API}).encode(), b"application/json"
+    else:
+        body, kind = templates.get_template("500.html").render().encode(), b"text/html; charset=utf-8"
+    headers = [(b"content-type", kind), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": 500, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def attachment(filename: str) -> str:
+    """A Content-Disposition for a download named anything (RFC 6266): an ASCII fallback for old clients,
+    and the real name percent-encoded as UTF-8 (RFC 5987), so `Łukasz` or a quote breaks nothing."""
+    fallback = re.sub(r"[^A-Za-z0-9._-]+", "_", filename).strip("_") or "download"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 class BodySizeLimitMiddleware:
@@ -114,16 +164,29 @@ async def _csrf_failed(scope: Scope, send: Send, _error: Any) -> None:
     await send_problem(scope, send, 403, "The security token is missing or stale. Reload the page and try again.")
 
 
+# Reached without being signed in, so a request with no cookie at all must still bring its token:
+# otherwise a cross-site form (which sends no SameSite=Lax cookie) could sign a victim's browser into
+# the attacker's account (login CSRF), or reset a password.
+PRE_SESSION_PATHS = ["/login", "/api/auth/login", "/reset-password", "/api/auth/reset"]
+
+
 class CSRFMiddleware:
-    """Double-submit CSRF tokens (asgi-csrf): cookie `csrftoken`, form field `csrftoken` or header
-    `X-CSRFToken`. Requests that carry no cookie at all (a first sign-in) are not at risk and pass.
+    """Double-submit CSRF tokens (asgi-csrf): a signed random token in the cookie `csrftoken`
+    (`__Host-csrftoken` with Secure cookies), sent back in the form field `csrftoken` or the header
+    `X-CSRFToken`. Other requests that carry no cookie at all come from no browser session and pass;
+    the sign-in and reset forms never do (PRE_SESSION_PATHS).
 
     asgi-csrf reads form bodies itself to find the token, and fails with an exception on some broken
     ones (multipart without a boundary, form data that is not UTF-8); those get a 400, not a 500."""
 
-    def __init__(self, app: ASGIApp, secret: str, secure: bool) -> None:
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
         protect = asgi_csrf_decorator(
-            signing_secret=secret, cookie_secure=secure, always_set_cookie=True, send_csrf_failed=_csrf_failed
+            signing_secret=settings.secret_key,
+            cookie_name=settings.cookie_name("csrftoken"),
+            cookie_secure=settings.secure_cookies,
+            always_set_cookie=True,
+            always_protect=PRE_SESSION_PATHS,
+            send_csrf_failed=_csrf_failed,
         )
         self.inner = app
         self.app = protect(self._checked)

@@ -21,11 +21,16 @@ def make_user(db: Session, *, role: str = "trainee", username: str | None = None
     return user
 
 
+def csrf_header(client: TestClient) -> None:
+    """Fetch a CSRF token (and its cookie) and send it with every request, as a JSON client does."""
+    client.headers["X-CSRFToken"] = client.get("/api/auth/csrf").json()["csrftoken"]
+
+
 def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> None:
-    """Sign in through the JSON API; then send the CSRF cookie back in the header, as the contract says."""
+    """Sign in through the JSON API with the CSRF token, as the contract says."""
+    csrf_header(client)
     response = client.post("/api/auth/login", json={"username": username, "password": password})
     assert response.status_code == 200, response.text
-    client.headers["X-CSRFToken"] = client.cookies["csrftoken"]
 
 EMPATHIC_LINES = [
     "It sounds like these weeks have taken a lot out of you, and you're still showing up. What's been hardest?",

@@ -110,6 +110,12 @@ def route(method: str, path: str, rule: Callable[[str], dict[str, Expected]], **
 
 
 REPLY = {"text": "What has this week been like for you?"}
+GOOD_PASSWORD = "a long password, for sure"
+NEW_PASSWORD = {"current_password": PASSWORD, "new_password": "orchid lantern seventy rivers"}
+
+
+def wrong_reset_code(w: "World") -> dict[str, str]:
+    return {"username": w.users["owner"].username, "code": "not-the-code", "new_password": "orchid lantern seventy"}
 
 MATRIX = [
     # public
@@ -121,6 +127,10 @@ MATRIX = [
     route("POST", "/api/auth/login", public(200), json=lambda w: {"username": w.users["owner"].username,
                                                                   "password": PASSWORD}),
     route("POST", "/api/auth/logout", public(204)),
+    route("GET", "/api/auth/csrf", public(200)),
+    route("GET", "/reset-password", public(200)),
+    route("POST", "/reset-password", public(422), form=lambda w: wrong_reset_code(w)),
+    route("POST", "/api/auth/reset", public(422), json=lambda w: wrong_reset_code(w)),
     # anyone signed in
     route("GET", "/api/auth/me", signed_in(200)),
     route("GET", "/api/personas", signed_in(200)),
@@ -132,6 +142,16 @@ MATRIX = [
     route("POST", "/sessions", signed_in(303), form=lambda w: {"persona": "dana-alcohol", "rubric": "crss-core"}),
     route("GET", "/supervisor", signed_in(200)),
     route("GET", "/me/export", signed_in(200)),
+    route("GET", "/account", signed_in(200)),
+    route("GET", "/api/auth/sessions", signed_in(200)),
+    route("POST", "/account/password", signed_in(303), form=lambda w: NEW_PASSWORD),
+    route("POST", "/api/auth/password", signed_in(200), json=lambda w: NEW_PASSWORD),
+    route(
+        "POST", "/account/sessions/{handle}/end", signed_in(303), url=lambda w: "/account/sessions/0123456789abcdef/end"
+    ),
+    route("DELETE", "/api/auth/sessions/{handle}", signed_in(404), url=lambda w: "/api/auth/sessions/0123456789abcdef"),
+    route("POST", "/account/sign-out-everywhere", signed_in(303)),
+    route("POST", "/api/auth/logout-everywhere", signed_in(204)),
     # one practice session
     route("GET", "/api/sessions/{session_id}", session_readers(200)),
     route("POST", "/api/sessions/{session_id}/turns", session_owner(201), json=lambda w: REPLY),
@@ -168,9 +188,35 @@ MATRIX = [
         "POST",
         "/api/users",
         staff_only(201),
-        json=lambda w: {"username": "newcomer", "password": "a long password", "role": "trainee"},
+        json=lambda w: {"username": "newcomer", "password": GOOD_PASSWORD, "role": "trainee"},
     ),
-    route("DELETE", "/api/users/{user_id}", staff_only(204), url=lambda w: f"/api/users/{w.users['owner'].id}"),
+    route(
+        "DELETE",
+        "/api/users/{user_id}",
+        staff_only(204),
+        url=lambda w: f"/api/users/{w.users['owner'].id}",
+        json=lambda w: {"password": PASSWORD},
+    ),
+    route(
+        "POST",
+        "/api/users/{user_id}/reset-code",
+        staff_only(201),
+        url=lambda w: f"/api/users/{w.users['owner'].id}/reset-code",
+        json=lambda w: {"password": PASSWORD},
+    ),
+    route(
+        "GET",
+        "/staff/users/{user_id}/reset",
+        staff_only(200),
+        url=lambda w: f"/staff/users/{w.users['owner'].id}/reset",
+    ),
+    route(
+        "POST",
+        "/staff/users/{user_id}/reset",
+        staff_only(200),
+        url=lambda w: f"/staff/users/{w.users['owner'].id}/reset",
+        form=lambda w: {"password": PASSWORD},
+    ),
     route("GET", "/api/cohorts", staff_only(200)),
     route(
         "POST",
@@ -185,7 +231,7 @@ MATRIX = [
         "POST",
         "/staff/users",
         staff_only(303),
-        form=lambda w: {"username": "newcomer", "password": "a long password", "role": "trainee", "cohort": ""},
+        form=lambda w: {"username": "newcomer", "password": GOOD_PASSWORD, "role": "trainee", "cohort": ""},
     ),
     route(
         "POST",
@@ -204,6 +250,7 @@ MATRIX = [
         "/staff/users/{user_id}/delete",
         staff_only(303),
         url=lambda w: f"/staff/users/{w.users['owner'].id}/delete",
+        form=lambda w: {"password": PASSWORD},
     ),
 ]
 

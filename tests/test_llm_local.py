@@ -47,9 +47,9 @@ def live_app(llama_url: str, db: Session, monkeypatch: pytest.MonkeyPatch) -> It
     from app.main import create_app
 
     with ServerThread(create_app()) as server, httpx.Client(base_url=f"http://127.0.0.1:{server.port}") as http:
+        http.headers["X-CSRFToken"] = http.get("/api/auth/csrf").json()["csrftoken"]
         response = http.post("/api/auth/login", json={"username": user.username, "password": PASSWORD})
         assert response.status_code == 200, response.text
-        http.headers["X-CSRFToken"] = http.cookies["csrftoken"]
         yield http
 
 

@@ -11,9 +11,14 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.models import AuditEvent, CohortMember, GradeRecord, PracticeSession, Review, Turn, User
-from tests.factories import EMPATHIC_LINES, PUSHING_LINES, say, start_session
+from tests.factories import EMPATHIC_LINES, PASSWORD, PUSHING_LINES, say, start_session
 
 WORDS = "My cousin Bartholomew was the one who drove me to my first meeting."
+
+
+def _delete_user(staff: TestClient, user_id: int | None) -> Any:
+    """Staff delete someone through the API, with their own password again."""
+    return staff.request("DELETE", f"/api/users/{user_id}", json={"password": PASSWORD})
 
 
 @dataclass
@@ -81,7 +86,9 @@ def test_a_trainee_downloads_all_their_data_as_a_file(practised: Practised) -> N
     response = practised.trainee.get("/me/export")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/json")
-    assert response.headers["content-disposition"] == 'attachment; filename="peer-practice-trainee.json"'
+    assert response.headers["content-disposition"] == (
+        'attachment; filename="peer-practice-trainee.json"; filename*=UTF-8\'\'peer-practice-trainee.json'
+    )
     check_export(json.loads(response.content), practised)
 
 
@@ -105,7 +112,7 @@ def test_staff_delete_a_trainee_and_all_of_their_data(practised: Practised, db: 
     assert _count(db, GradeRecord, col(GradeRecord.turn_id).in_(turn_ids)) == 3
     assert _count(db, Review, col(Review.turn_id).in_(turn_ids)) == 1
 
-    response = practised.staff.delete(f"/api/users/{trainee_id}")
+    response = _delete_user(practised.staff, trainee_id)
     assert response.status_code == 204
     db.expire_all()
     assert db.get(User, trainee_id) is None
@@ -120,12 +127,12 @@ def test_staff_delete_a_trainee_and_all_of_their_data(practised: Practised, db: 
 
     assert practised.trainee.get("/api/auth/me").status_code == 401, "their sign-in ended with them"
     assert practised.supervisor.get(f"/api/sessions/{practised.session_ids[0]}").status_code == 404
-    assert practised.staff.delete(f"/api/users/{trainee_id}").status_code == 404
+    assert _delete_user(practised.staff, trainee_id).status_code == 404
 
 
 def test_deleting_a_supervisor_keeps_their_reviews_without_them(practised: Practised, db: Session) -> None:
     supervisor_id = _user(db, "sup").id
-    assert practised.staff.delete(f"/api/users/{supervisor_id}").status_code == 204
+    assert _delete_user(practised.staff, supervisor_id).status_code == 204
     db.expire_all()
     [review] = db.exec(select(Review).where(Review.turn_id == practised.turn_id)).all()
     assert review.author_id is None and review.text == "Warmer than the grade says."
@@ -136,7 +143,7 @@ def test_deleting_a_supervisor_keeps_their_reviews_without_them(practised: Pract
 
 def test_staff_cannot_delete_themselves(practised: Practised, db: Session) -> None:
     staff = _user(db, "boss")
-    assert practised.staff.delete(f"/api/users/{staff.id}").status_code == 409
+    assert _delete_user(practised.staff, staff.id).status_code == 409
     assert practised.staff.get("/api/auth/me").status_code == 200
 
 
@@ -161,7 +168,7 @@ def test_the_audit_log_records_views_overrides_exports_and_deletions(practised: 
     assert practised.trainee.get("/api/me/export").status_code == 200
     trainee = _user(db, "trainee")
     supervisor = _user(db, "sup")
-    assert practised.staff.delete(f"/api/users/{trainee.id}").status_code == 204
+    assert _delete_user(practised.staff, trainee.id).status_code == 204
 
     events = _events(practised.staff)
     view = _find(events, "view", "sup", f"session:{session_id}")
@@ -184,7 +191,7 @@ def test_reading_your_own_session_is_not_an_audit_event(practised: Practised) ->
 def test_the_audit_log_keeps_events_of_deleted_users(practised: Practised, db: Session) -> None:
     practised.supervisor.get(f"/api/sessions/{practised.session_ids[0]}")
     supervisor_id = _user(db, "sup").id
-    practised.staff.delete(f"/api/users/{supervisor_id}")
+    _delete_user(practised.staff, supervisor_id)
     db.expire_all()
     kept = db.exec(select(AuditEvent).where(AuditEvent.actor_id == supervisor_id)).all()
     assert {e.action for e in kept} >= {"view", "override"}

@@ -236,7 +236,8 @@ def test_export_downloads_the_transcript_with_reviews_and_is_audited(
     response = reviewer.get(f"/supervisor/sessions/{session_id}/export")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/json")
-    assert response.headers["content-disposition"] == f'attachment; filename="peer-practice-session-{session_id}.json"'
+    name = f"peer-practice-session-{session_id}.json"
+    assert response.headers["content-disposition"] == f"attachment; filename=\"{name}\"; filename*=UTF-8''{name}"
     body = json.loads(response.text)
     assert body["id"] == session_id and body == client.get(f"/api/sessions/{session_id}").json()
     trainee_turn = next(t for t in body["turns"] if t["id"] == turn_id)

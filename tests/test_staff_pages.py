@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from app.auth.accounts import find_user
 from app.models import AuditEvent, Cohort, CohortMember, PracticeSession, Turn, User
-from tests.factories import EMPATHIC_LINES, PASSWORD, make_user, say, start_session
+from tests.factories import EMPATHIC_LINES, PASSWORD, csrf_header, make_user, say, start_session
 
 NEW_USER = {"username": "rosa", "display_name": "Rosa Díaz", "role": "trainee", "password": "a long password"}
 
@@ -89,6 +89,7 @@ def test_staff_creates_a_user_in_a_new_cohort(staff: TestClient, db: Session) ->
     assert ctx(staff.get("/staff"))["note"] is None, "the note shows once"
 
     with TestClient(staff.app) as rosa:
+        csrf_header(rosa)
         assert rosa.post("/api/auth/login", json={"username": "rosa", "password": NEW_USER["password"]}).is_success
 
 
@@ -97,7 +98,7 @@ def test_staff_creates_a_user_in_a_new_cohort(staff: TestClient, db: Session) ->
     [
         ({"username": "two words"}, "username", "without spaces"),
         ({"username": "trainee"}, "username", "taken"),
-        ({"password": "short"}, "password", "at least 8"),
+        ({"password": "short"}, "password", "at least 12"),
         ({"role": "admin"}, "role", "Role must be one of"),
         ({"role": "staff", "cohort": "cohort-a"}, "cohort", "Staff see every cohort"),
         ({"cohort": "c" * 121}, "cohort", "1-120"),
@@ -185,7 +186,7 @@ def test_staff_deletes_a_trainee_after_confirming(staff: TestClient, client: Tes
     assert "1</strong> practice session," in confirm.text and 'name="csrftoken"' in confirm.text
     assert db.get(User, trainee_id) is not None, "looking at the confirmation deletes nothing"
 
-    response = staff.post(f"/staff/users/{trainee_id}/delete", follow_redirects=False)
+    response = staff.post(f"/staff/users/{trainee_id}/delete", data={"password": PASSWORD}, follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == "/staff#people"
     db.expire_all()
     assert db.get(User, trainee_id) is None
@@ -204,8 +205,8 @@ def test_staff_deletes_a_trainee_after_confirming(staff: TestClient, client: Tes
 def test_staff_cannot_delete_themselves(staff: TestClient, db: Session) -> None:
     me = find_user(db=db, username="pat")
     assert me is not None
-    assert staff.get(f"/staff/users/{me.id}/delete").status_code == 403
-    assert staff.post(f"/staff/users/{me.id}/delete").status_code == 403
+    assert staff.get(f"/staff/users/{me.id}/delete").status_code == 409
+    assert staff.post(f"/staff/users/{me.id}/delete").status_code == 409
     db.expire_all()
     assert db.get(User, me.id) is not None
     assert f"/staff/users/{me.id}/delete" not in staff.get("/staff").text

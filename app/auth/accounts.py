@@ -2,17 +2,17 @@
 use case commits them together with its audit row."""
 
 from pwdlib import PasswordHash
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from app.errors import Invalid
+from app.auth.passwords import MAX_PASSWORD_CHARS, password_problem
+from app.auth.sessions import revoke_all_sessions
+from app.errors import Conflict, Invalid
 from app.models import ROLES, Cohort, CohortMember, Role, User
 
 _hasher = PasswordHash.recommended()
 # A hash to verify against when the user does not exist, so timing does not reveal usernames.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
-
-MIN_PASSWORD_CHARS = 8
-MAX_PASSWORD_CHARS = 256
 
 
 class AccountError(Invalid):
@@ -29,12 +29,9 @@ def create_user(*, db: Session, username: str, password: str, role: str, display
         raise AccountError(f"Role must be one of {', '.join(ROLES)}, not '{role}'.", field="role")
     if not username or len(username) > 80 or not username.isprintable() or any(ch.isspace() for ch in username):
         raise AccountError("A username is 1-80 characters without spaces.", field="username")
-    if len(password) < MIN_PASSWORD_CHARS:
-        raise AccountError(f"A password needs at least {MIN_PASSWORD_CHARS} characters.", field="password")
-    if len(password) > MAX_PASSWORD_CHARS:
-        raise AccountError(f"A password is at most {MAX_PASSWORD_CHARS} characters.", field="password")
     if len(display_name.strip()) > 120 or not display_name.isprintable():
         raise AccountError("A display name is at most 120 characters, on one line.", field="display_name")
+    _check_password(password, username, display_name)
     if find_user(db=db, username=username) is not None:
         raise AccountError(f"The username '{username}' is taken.", field="username")
     user = User(
@@ -46,6 +43,36 @@ def create_user(*, db: Session, username: str, password: str, role: str, display
     db.add(user)
     db.flush()
     return user
+
+
+def _check_password(password: str, *user_inputs: str) -> None:
+    problem = password_problem(password, user_inputs=user_inputs)
+    if problem:
+        raise AccountError(problem, field="password")
+
+
+def password_matches(user: User, password: str) -> bool:
+    """The re-check before a sensitive action (a password change, deleting a user)."""
+    return len(password) <= MAX_PASSWORD_CHARS and _hasher.verify(password, user.password_hash)
+
+
+def set_password(*, db: Session, user: User, password: str) -> int:
+    """A new password, checked like any other; every sign-in of the user ends. Returns how many ended."""
+    _check_password(password, user.username, user.display_name)
+    assert user.id is not None
+    user.password_hash = _hasher.hash(password)
+    db.add(user)
+    db.commit()
+    return revoke_all_sessions(db=db, user_id=user.id)
+
+
+def ensure_not_last_staff(*, db: Session, user: User) -> None:
+    """Someone must always be able to manage people: the last active staff account stays."""
+    if user.role != "staff":
+        return
+    others = select(func.count()).select_from(User).where(User.role == "staff", col(User.is_active), User.id != user.id)
+    if db.exec(others).one() == 0:
+        raise Conflict(f"{user.username} is the last staff account; add another staff member first.")
 
 
 def find_user(*, db: Session, username: str) -> User | None:

@@ -119,6 +119,92 @@ class TurnCommented(GradeOverridden):
     action: ClassVar[str] = "comment"
 
 
+@dataclass(frozen=True, kw_only=True)
+class AccountEvent(Event):
+    """Something done to or by one account: a sign-in, a password change, a reset code, ended sessions."""
+
+    user_id: int
+
+    @property
+    def target(self) -> str:
+        return f"user:{self.user_id}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class SignedIn(AccountEvent):
+    action: ClassVar[str] = "sign-in"
+    address: str
+
+    def detail(self) -> dict[str, Any]:
+        return {"address": self.address}
+
+
+@dataclass(frozen=True, kw_only=True)
+class PasswordChanged(AccountEvent):
+    action: ClassVar[str] = "password-change"
+    sessions_ended: int
+
+    def detail(self) -> dict[str, Any]:
+        return {"sessions_ended": self.sessions_ended}
+
+
+@dataclass(frozen=True, kw_only=True)
+class PasswordResetDone(AccountEvent):
+    action: ClassVar[str] = "password-reset"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResetCodeIssued(AccountEvent):
+    action: ClassVar[str] = "reset-code"
+    username: str
+
+    def detail(self) -> dict[str, Any]:
+        return {"username": self.username}
+
+
+@dataclass(frozen=True, kw_only=True)
+class SignInEnded(AccountEvent):
+    """The user ended one of their own sign-ins."""
+
+    action: ClassVar[str] = "end-session"
+
+
+@dataclass(frozen=True, kw_only=True)
+class SignedOutEverywhere(PasswordChanged):
+    action: ClassVar[str] = "sign-out-everywhere"
+
+
+@dataclass(frozen=True, kw_only=True)
+class SignInRefused(Event):
+    """A password attempt that was refused, or not even checked (throttled). Kept by the username tried."""
+
+    action: ClassVar[str] = "sign-in-failed"
+    username: str
+    address: str
+
+    @property
+    def target(self) -> str:
+        return f"username:{self.username.strip()[:80]}"
+
+    def detail(self) -> dict[str, Any]:
+        return {"address": self.address}
+
+
+@dataclass(frozen=True, kw_only=True)
+class SignInThrottled(SignInRefused):
+    action: ClassVar[str] = "sign-in-throttled"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReauthFailed(SignInRefused):
+    action: ClassVar[str] = "reauth-failed"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResetFailed(SignInRefused):
+    action: ClassVar[str] = "reset-failed"
+
+
 def record(*, db: Session, actor: User | None, event: Event) -> None:
     """Add the event's audit row to the caller's transaction (the caller commits)."""
     db.add(

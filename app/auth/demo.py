@@ -11,7 +11,7 @@ DEMO_ACCOUNTS = [("trainee", "trainee"), ("supervisor", "supervisor"), ("staff",
 
 
 def demo_password(username: str) -> str:
-    return f"{username}-demo"
+    return f"{username}-demo-practice"
 
 
 def ensure_demo_accounts(*, db: Session) -> list[tuple[str, str]]:

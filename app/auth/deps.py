@@ -4,7 +4,11 @@ from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlmodel import Session
+from starsessions import get_session_id, regenerate_session_id
 
+from app.auth.sessions import USER_KEY, open_session, revoke_session, session_key_hash
+from app.config import get_settings
 from app.db import new_session
 from app.models import User
 
@@ -17,19 +21,30 @@ class Forbidden(Exception):
     """Signed in, but this role may not do that."""
 
 
-def sign_in(request: Request, user: User) -> None:
-    request.session.clear()
-    request.session["uid"] = user.id
+def sign_in(request: Request, db: Session, user: User) -> None:
+    """A new server-side session under a new id (so an id planted before sign-in is worth nothing)."""
+    sign_out(request, db)
+    assert user.id is not None
+    user_agent = request.headers.get("user-agent", "")
+    session_id = regenerate_session_id(request)
+    open_session(
+        db=db, user_id=user.id, session_id=session_id, user_agent=user_agent, max_age_s=get_settings().session_max_age_s
+    )
+    request.session[USER_KEY] = user.id
 
 
-def sign_out(request: Request) -> None:
+def sign_out(request: Request, db: Session) -> None:
+    """End this browser's session now: its row is deleted, so a copied cookie is worth nothing."""
+    session_id = get_session_id(request)
+    if session_id:
+        revoke_session(db=db, key_hash=session_key_hash(session_id))
     request.session.clear()
 
 
 def get_current_user(request: Request) -> User:
     """The signed-in user, read in a short session of its own (a sync dependency: FastAPI runs it in a
     worker thread), so no connection is held for the rest of the request."""
-    uid = request.session.get("uid")
+    uid = request.session.get(USER_KEY)
     with new_session() as db:
         user = db.get(User, uid) if isinstance(uid, int) else None
     if user is None or not user.is_active:

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from sqlalchemy import func
 from sqlmodel import Session, col, delete, select
 
-from app.models import CohortMember, GradeRecord, PracticeSession, Review, Turn, User
+from app.models import AuthSession, CohortMember, GradeRecord, PasswordReset, PracticeSession, Review, Turn, User
 
 
 def sessions_of(db: Session, user: User) -> list[PracticeSession]:
@@ -14,8 +14,8 @@ def sessions_of(db: Session, user: User) -> list[PracticeSession]:
 
 
 def delete_user_data(*, db: Session, user: User) -> int:
-    """Delete a user with their sessions, turns, grades, reviews and memberships (the caller commits).
-    Returns the number of sessions deleted."""
+    """Delete a user with their sessions, turns, grades, reviews and memberships, and end every sign-in of
+    theirs (the caller commits). Returns the number of practice sessions deleted."""
     sessions = sessions_of(db, user)
     session_ids = [s.id for s in sessions]
     turn_ids = select(Turn.id).where(col(Turn.session_id).in_(session_ids))
@@ -24,6 +24,8 @@ def delete_user_data(*, db: Session, user: User) -> int:
     db.exec(delete(Turn).where(col(Turn.session_id).in_(session_ids)))
     db.exec(delete(PracticeSession).where(col(PracticeSession.id).in_(session_ids)))
     db.exec(delete(CohortMember).where(col(CohortMember.user_id) == user.id))
+    db.exec(delete(AuthSession).where(col(AuthSession.user_id) == user.id))
+    db.exec(delete(PasswordReset).where(col(PasswordReset.user_id) == user.id))
     for review in db.exec(select(Review).where(Review.author_id == user.id)).all():
         review.author_id = None
         db.add(review)

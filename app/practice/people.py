@@ -5,12 +5,14 @@ Each use case checks its rules, writes its audit row in the same transaction and
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlmodel import Session
 
-from app.auth.accounts import add_person, join_cohort
-from app.auth.audit import MemberAdded, UserCreated, UserDeleted, record
+from app.auth.accounts import add_person, ensure_not_last_staff, join_cohort
+from app.auth.audit import MemberAdded, ResetCodeIssued, UserCreated, UserDeleted, record
 from app.auth.privacy import delete_user_data
+from app.auth.resets import issue_reset_code
 from app.errors import Conflict, NotFound
 from app.models import Cohort, User
 
@@ -41,12 +43,13 @@ def add_cohort_member(*, db: Session, staff: User, username: str, cohort: str) -
 
 
 def user_to_delete(*, db: Session, staff: User, user_id: int) -> User:
-    """The user staff want to delete, if they may: not themselves."""
+    """The user staff want to delete, if they may: not themselves, and never the last staff account."""
     user = db.get(User, user_id)
     if user is None:
         raise NotFound("No such user: they may have been deleted already.")
     if user.id == staff.id:
         raise Conflict("You cannot delete your own account.")
+    ensure_not_last_staff(db=db, user=user)
     return user
 
 
@@ -57,10 +60,30 @@ class UserDeletedResult:
 
 
 def delete_user(*, db: Session, staff: User, user_id: int) -> UserDeletedResult:
-    """Delete a user with their sessions, turns, grades, reviews of them and memberships."""
+    """Delete a user with their sessions, turns, grades, reviews of them, memberships and sign-ins."""
     user = user_to_delete(db=db, staff=staff, user_id=user_id)
     username = user.username
     deleted = delete_user_data(db=db, user=user)
     record(db=db, actor=staff, event=UserDeleted(user_id=user_id, username=username, sessions_deleted=deleted))
     db.commit()
     return UserDeletedResult(username=username, sessions_deleted=deleted)
+
+
+@dataclass(frozen=True)
+class ResetCode:
+    """A one-time code the user trades for a new password; shown once, only its hash is kept."""
+
+    user: User
+    code: str
+    expires_at: datetime
+
+
+def make_reset_code(*, db: Session, staff: User, user_id: int, max_age_s: int) -> ResetCode:
+    """Staff reset someone's password: a one-time code (the caller has asked for staff's password again)."""
+    user = db.get(User, user_id)
+    if user is None:
+        raise NotFound("No such user: they may have been deleted.")
+    code, expires_at = issue_reset_code(db=db, user=user, issued_by=staff, max_age_s=max_age_s)
+    record(db=db, actor=staff, event=ResetCodeIssued(user_id=user_id, username=user.username))
+    db.commit()
+    return ResetCode(user=user, code=code, expires_at=expires_at)

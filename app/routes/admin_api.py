@@ -1,21 +1,23 @@
 """Staff's JSON API for people and records, supervisors' reviews, and everyone's own data export."""
 
+from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Request, Response, status
 from pydantic import BaseModel, Field
 
 from app.auth.accounts import list_cohorts, list_users
 from app.auth.audit import recent_events
 from app.auth.deps import CurrentUser, ReviewerUser, StaffUser
+from app.config import get_settings
 from app.db import SessionDep
-from app.errors import NotFound
-from app.models import AuditEvent, Cohort
+from app.errors import NotAllowed, NotFound
+from app.models import AuditEvent, Cohort, User
 from app.practice.context import PracticeDep
 from app.practice.exports import export_my_data
-from app.practice.people import add_cohort_member, create_user, delete_user
+from app.practice.people import add_cohort_member, create_user, delete_user, make_reset_code
 from app.practice.reviews import ReviewRequest, review_turn
-from app.routes.auth_api import UserPublic, user_public
+from app.routes.auth_api import UserPublic, confirm_staff_action, user_public
 from app.routes.guards import RecordId
 from app.routes.presenters import review_public
 from app.routes.responses import CHANGES, SIGNED_IN, errors
@@ -42,6 +44,23 @@ class CohortMemberAdd(BaseModel):
     username: str = Field(max_length=80)
 
 
+class PasswordConfirmation(BaseModel):
+    password: str = Field(
+        max_length=256,
+        description="Your own password, asked again; it may be left out in the PEER_REAUTH_WINDOW_S after signing in",
+    )
+
+
+class ResetCodeOut(BaseModel):
+    code: str = Field(description="Shown once; the user trades it for a new password at POST /api/auth/reset")
+    expires_at: datetime
+
+
+def _require_password(request: Request, db: SessionDep, staff: User, body: PasswordConfirmation | None) -> None:
+    if not confirm_staff_action(request, db, staff, body.password if body else ""):
+        raise NotAllowed("Your password is not right; this action needs it again.")
+
+
 @router.get("/users", responses=errors(403))
 def users(db: SessionDep, _staff: StaffUser) -> list[UserPublic]:
     return [user_public(u) for u in list_users(db=db)]
@@ -61,10 +80,26 @@ def add_user(body: UserCreate, db: SessionDep, staff: StaffUser) -> UserPublic:
     return user_public(user)
 
 
-@router.delete("/users/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses=errors(*CHANGES, 404, 409))
-def delete_user_by_id(user_id: RecordId, db: SessionDep, staff: StaffUser) -> Response:
+@router.delete(
+    "/users/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses=errors(*CHANGES, 404, 409, 429)
+)
+def delete_user_by_id(
+    user_id: RecordId, request: Request, db: SessionDep, staff: StaffUser, body: PasswordConfirmation | None = None
+) -> Response:
+    """Deletes the user, their data and every sign-in of theirs. Needs your password again."""
+    _require_password(request, db, staff, body)
     delete_user(db=db, staff=staff, user_id=user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/users/{user_id}/reset-code", status_code=status.HTTP_201_CREATED, responses=errors(*CHANGES, 404, 429))
+def reset_code_for_user(
+    user_id: RecordId, request: Request, db: SessionDep, staff: StaffUser, body: PasswordConfirmation | None = None
+) -> ResetCodeOut:
+    """A one-time code the user trades for a new password. Needs your password again."""
+    _require_password(request, db, staff, body)
+    issued = make_reset_code(db=db, staff=staff, user_id=user_id, max_age_s=get_settings().reset_code_max_age_s)
+    return ResetCodeOut(code=issued.code, expires_at=issued.expires_at)
 
 
 @router.get("/cohorts", responses=errors(403))

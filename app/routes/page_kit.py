@@ -30,7 +30,7 @@ def see_other(url: str) -> Response:
 
 
 def flash(request: Request, message: str) -> None:
-    """A one-line note for the next page (kept in the signed session cookie), e.g. "Created dana"."""
+    """A one-line note for the next page (kept in the server-side session), e.g. "Created dana"."""
     request.session["flash"] = message
 
 

@@ -13,7 +13,7 @@ _MEANING = {
     409: "The record's state does not allow this",
     413: "The request body is larger than PEER_MAX_BODY_BYTES",
     422: "The request is not valid; the detail says why",
-    429: "Too many messages in the last minute (PEER_TURNS_PER_MINUTE)",
+    429: "Too many messages in the last minute (PEER_TURNS_PER_MINUTE), or failed sign-ins; see Retry-After",
 }
 
 ANY_REQUEST = (413, 422)

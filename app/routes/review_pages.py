@@ -22,6 +22,7 @@ from app.routes.guards import RecordId
 from app.routes.page_kit import render, see_other
 from app.routes.presenters import transcript
 from app.routes.replay_views import ReviewForm, replay_context, turn_anchor
+from app.security import attachment
 
 router = APIRouter(include_in_schema=False)
 
@@ -78,5 +79,5 @@ def export_session(session_id: str, db: SessionDep, user: CurrentUser) -> Respon
     """The transcript with grades and reviews, as the JSON API shapes it, to download."""
     practice = session_to_export(db=db, reviewer=user, session_id=session_id)
     body = transcript(db=db, practice=practice, viewer=user).model_dump_json(indent=2)
-    headers = {"Content-Disposition": f'attachment; filename="peer-practice-session-{practice.id}.json"'}
+    headers = {"Content-Disposition": attachment(f"peer-practice-session-{practice.id}.json")}
     return Response(body, media_type="application/json", headers=headers)

@@ -11,9 +11,13 @@ from fastapi import APIRouter, Form, Request, Response, status
 from app.auth.accounts import AccountError
 from app.auth.deps import StaffUser
 from app.auth.privacy import count_user_data
+from app.config import get_settings
 from app.db import SessionDep
+from app.errors import NotFound
+from app.models import User
 from app.practice.context import PracticeDep
-from app.practice.people import add_cohort_member, create_user, delete_user, user_to_delete
+from app.practice.people import add_cohort_member, create_user, delete_user, make_reset_code, user_to_delete
+from app.routes.auth_api import confirm_staff_action
 from app.routes.guards import RecordId
 from app.routes.page_kit import flash, render, see_other, take_flash
 from app.routes.staff_views import FormState, staff_context
@@ -73,17 +77,54 @@ def add_member_page(
     return see_other("/staff#people")
 
 
+def _confirm_delete_page(request: Request, db: SessionDep, user: User, error: str | None, code: int = 200) -> Response:
+    context = {"section": "staff", "person": user, "counts": count_user_data(db=db, user=user), "error": error}
+    return render(request, "confirm_delete.html", context, code)
+
+
 @router.get("/staff/users/{user_id}/delete")
 def confirm_delete(request: Request, user_id: RecordId, db: SessionDep, staff: StaffUser) -> Response:
-    """What deleting this user removes, and the button that does it."""
-    user = user_to_delete(db=db, staff=staff, user_id=user_id)
-    context = {"section": "staff", "person": user, "counts": count_user_data(db=db, user=user)}
-    return render(request, "confirm_delete.html", context)
+    """What deleting this user removes, and the button that does it (after your password again)."""
+    return _confirm_delete_page(request, db, user_to_delete(db=db, staff=staff, user_id=user_id), None)
 
 
 @router.post("/staff/users/{user_id}/delete")
-def delete_user_page(request: Request, user_id: RecordId, db: SessionDep, staff: StaffUser) -> Response:
+def delete_user_page(
+    request: Request, user_id: RecordId, db: SessionDep, staff: StaffUser, password: FormText = ""
+) -> Response:
+    user = user_to_delete(db=db, staff=staff, user_id=user_id)
+    if not confirm_staff_action(request, db, staff, password):
+        error = "Your password is not right. Deleting someone needs your own password again."
+        return _confirm_delete_page(request, db, user, error, status.HTTP_403_FORBIDDEN)
     deleted = delete_user(db=db, staff=staff, user_id=user_id)
     count = deleted.sessions_deleted
     flash(request, f"Deleted {deleted.username} and {count} practice session{'' if count == 1 else 's'}.")
     return see_other("/staff#people")
+
+
+@router.get("/staff/users/{user_id}/reset")
+def confirm_reset(request: Request, user_id: RecordId, db: SessionDep, _staff: StaffUser) -> Response:
+    """Ask for the staff member's password before making a one-time reset code."""
+    person = _person(db, user_id)
+    return render(request, "reset_code.html", {"section": "staff", "person": person, "error": None, "code": None})
+
+
+@router.post("/staff/users/{user_id}/reset")
+def reset_code_page(
+    request: Request, user_id: RecordId, db: SessionDep, staff: StaffUser, password: FormText = ""
+) -> Response:
+    """The code is shown once, here; only its hash is kept."""
+    person = _person(db, user_id)
+    context = {"section": "staff", "person": person, "error": None, "code": None}
+    if not confirm_staff_action(request, db, staff, password):
+        context["error"] = "Your password is not right. Making a reset code needs your own password again."
+        return render(request, "reset_code.html", context, status.HTTP_403_FORBIDDEN)
+    issued = make_reset_code(db=db, staff=staff, user_id=user_id, max_age_s=get_settings().reset_code_max_age_s)
+    return render(request, "reset_code.html", {**context, "code": issued.code, "expires_at": issued.expires_at})
+
+
+def _person(db: SessionDep, user_id: int) -> User:
+    user = db.get(User, user_id)
+    if user is None:
+        raise NotFound("No such user: they may have been deleted.")
+    return user

@@ -1,0 +1,170 @@
+"""Server-side sign-in sessions: starsessions handles the cookie (a random id, nothing else); the rows live
+in the database, so every worker agrees and deleting a row ends that sign-in at once."""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine
+from sqlmodel import Session, col, delete, select
+from starlette.concurrency import run_in_threadpool
+from starsessions import SessionStore
+
+from app.auth.audit import SignedOutEverywhere, SignInEnded, record
+from app.models import AuthSession, User, as_utc, utcnow
+
+# How often a session's "last seen" is written back while nothing else in it changes.
+LAST_SEEN_EVERY = timedelta(minutes=1)
+USER_KEY = "uid"
+
+
+def session_key_hash(session_id: str) -> str:
+    """Only the hash of the cookie's id is stored: a copy of the table signs nobody in."""
+    return hashlib.sha256(session_id.encode()).hexdigest()
+
+
+class DatabaseSessionStore(SessionStore):
+    """A starsessions store on the app's database. It never creates a row: `open_session` does that when
+    someone signs in, so a request that was running while its session was ended cannot bring it back."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    async def read(self, session_id: str, lifetime: int) -> bytes:
+        return await run_in_threadpool(self._read, session_id)
+
+    async def write(self, session_id: str, data: bytes, lifetime: int, ttl: int) -> str:
+        await run_in_threadpool(self._write, session_id, data.decode())
+        return session_id
+
+    async def remove(self, session_id: str) -> None:
+        await run_in_threadpool(self._remove, session_id)
+
+    def _read(self, session_id: str) -> bytes:
+        with Session(self.engine) as db:
+            row = db.get(AuthSession, session_key_hash(session_id))
+            if row is None or as_utc(row.expires_at) <= utcnow():
+                return b""
+            data = json.loads(row.data)
+            data[USER_KEY] = row.user_id  # who is signed in comes from the row, never from the data
+            return json.dumps(data).encode()
+
+    def _write(self, session_id: str, data: str) -> None:
+        with Session(self.engine) as db:
+            row = db.get(AuthSession, session_key_hash(session_id))
+            if row is None:
+                return
+            now = utcnow()
+            if row.data == data and now - as_utc(row.last_seen_at) < LAST_SEEN_EVERY:
+                return
+            row.data, row.last_seen_at = data, now
+            db.add(row)
+            db.commit()
+
+    def _remove(self, session_id: str) -> None:
+        with Session(self.engine) as db:
+            revoke_session(db=db, key_hash=session_key_hash(session_id))
+
+
+def open_session(*, db: Session, user_id: int, session_id: str, user_agent: str, max_age_s: int) -> None:
+    now = utcnow()
+    db.add(
+        AuthSession(
+            key_hash=session_key_hash(session_id),
+            user_id=user_id,
+            data=json.dumps({USER_KEY: user_id}),
+            user_agent=user_agent[:300],
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + timedelta(seconds=max_age_s),
+        )
+    )
+    db.exec(delete(AuthSession).where(col(AuthSession.expires_at) <= now))
+    db.commit()
+
+
+def signed_in_at(*, db: Session, session_id: str | None) -> datetime | None:
+    """When this browser's sign-in happened (a password change counts), or None if it has none."""
+    row = db.get(AuthSession, session_key_hash(session_id)) if session_id else None
+    return as_utc(row.created_at) if row else None
+
+
+def revoke_session(*, db: Session, key_hash: str, user_id: int | None = None) -> bool:
+    """End one sign-in (only if it is `user_id`'s, when given). True when there was one to end."""
+    query = delete(AuthSession).where(col(AuthSession.key_hash) == key_hash)
+    if user_id is not None:
+        query = query.where(col(AuthSession.user_id) == user_id)
+    ended = db.exec(query).rowcount > 0
+    db.commit()
+    return ended
+
+
+def revoke_all_sessions(*, db: Session, user_id: int) -> int:
+    """End every sign-in of a user (sign out everywhere, a new password, the account deleted)."""
+    ended = db.exec(delete(AuthSession).where(col(AuthSession.user_id) == user_id)).rowcount
+    db.commit()
+    return int(ended)
+
+
+@dataclass(frozen=True)
+class ActiveSession:
+    """A sign-in as its owner sees it; `handle` names it without giving away anything that signs in."""
+
+    handle: str
+    user_agent: str
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+    current: bool
+
+
+def active_sessions(*, db: Session, user_id: int, current_session_id: str | None) -> list[ActiveSession]:
+    current = session_key_hash(current_session_id) if current_session_id else ""
+    query = (
+        select(AuthSession)
+        .where(AuthSession.user_id == user_id, col(AuthSession.expires_at) > utcnow())
+        .order_by(col(AuthSession.last_seen_at).desc())
+    )
+    return [
+        ActiveSession(
+            handle=session_handle(row.key_hash),
+            user_agent=row.user_agent,
+            created_at=as_utc(row.created_at),
+            last_seen_at=as_utc(row.last_seen_at),
+            expires_at=as_utc(row.expires_at),
+            current=row.key_hash == current,
+        )
+        for row in db.exec(query).all()
+    ]
+
+
+def session_handle(key_hash: str) -> str:
+    return key_hash[:16]
+
+
+def revoke_by_handle(*, db: Session, user_id: int, handle: str) -> bool:
+    """End one of the user's own sign-ins, named by its handle."""
+    for row in db.exec(select(AuthSession).where(AuthSession.user_id == user_id)).all():
+        if session_handle(row.key_hash) == handle:
+            return revoke_session(db=db, key_hash=row.key_hash, user_id=user_id)
+    return False
+
+
+def end_own_session(*, db: Session, user: User, handle: str) -> bool:
+    """A user ends one of their own sign-ins (audited). False when it was not theirs or had ended."""
+    assert user.id is not None
+    ended = revoke_by_handle(db=db, user_id=user.id, handle=handle)
+    if ended:
+        record(db=db, actor=user, event=SignInEnded(user_id=user.id))
+        db.commit()
+    return ended
+
+
+def sign_out_everywhere(*, db: Session, user: User) -> int:
+    """A user ends every sign-in of theirs, the current one included (audited). Returns how many ended."""
+    assert user.id is not None
+    ended = revoke_all_sessions(db=db, user_id=user.id)
+    record(db=db, actor=user, event=SignedOutEverywhere(user_id=user.id, sessions_ended=ended))
+    db.commit()
+    return ended
