@@ -13,7 +13,18 @@ from starlette.middleware.sessions import SessionMiddleware
 from app.auth.deps import Forbidden, NotSignedIn
 from app.config import Settings, get_settings
 from app.llm import connection_pool
-from app.routes import account_pages, admin_api, api, auth_api, pages, review_pages, staff_pages
+from app.errors import DomainError
+from app.routes import (
+    account_pages,
+    admin_api,
+    api,
+    auth_api,
+    pages,
+    review_pages,
+    staff_pages,
+    supervision_api,
+    supervision_pages,
+)
 from app.security import BodySizeLimitMiddleware, CSRFMiddleware, SecurityHeadersMiddleware
 from app.templating import WEB_DIR, templates
 
@@ -40,6 +51,15 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     if _wants_json(request) or exc.status_code not in (403, 404):
         return JSONResponse({"detail": exc.detail}, exc.status_code, headers=exc.headers)
     return templates.TemplateResponse(request, "error.html", {"message": exc.detail}, status_code=exc.status_code)
+
+
+async def _domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DomainError)
+    if _wants_json(request):
+        return JSONResponse({"detail": exc.message}, int(exc.status))
+    page = "404.html" if exc.status == 404 else "error.html"
+    context = {"message": exc.message, "user": getattr(request.state, "user", None)}
+    return templates.TemplateResponse(request, page, context, status_code=int(exc.status))
 
 
 def _add_middleware(application: FastAPI, settings: Settings) -> None:
@@ -71,10 +91,21 @@ def create_app() -> FastAPI:
         title="Peer Practice", version="0.1.0", docs_url=None, redoc_url=None, lifespan=_llm_connections
     )
     application.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
-    for module in (auth_api, api, admin_api, account_pages, pages, review_pages, staff_pages):
+    for module in (
+        auth_api,
+        api,
+        admin_api,
+        supervision_api,
+        account_pages,
+        pages,
+        review_pages,
+        staff_pages,
+        supervision_pages,
+    ):
         application.include_router(module.router)
     application.add_exception_handler(NotSignedIn, _not_signed_in)
     application.add_exception_handler(Forbidden, _forbidden)
+    application.add_exception_handler(DomainError, _domain_error)
     application.add_exception_handler(StarletteHTTPException, _http_error)
     _add_middleware(application, settings)
     return application

@@ -6,7 +6,18 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, delete, select
 
-from app.models import AuditEvent, Cohort, CohortMember, GradeRecord, PracticeSession, Review, Turn, User
+from app.models import (
+    AuditEvent,
+    BlindGrade,
+    Cohort,
+    CohortMember,
+    GradeRecord,
+    PracticeSession,
+    Review,
+    ReviewReceipt,
+    Turn,
+    User,
+)
 
 
 def _sessions_of(db: Session, user: User) -> list[PracticeSession]:
@@ -54,13 +65,18 @@ def delete_user_data(*, db: Session, user: User) -> int:
     session_ids = [s.id for s in sessions]
     turn_ids = select(Turn.id).where(col(Turn.session_id).in_(session_ids))
     db.exec(delete(Review).where(col(Review.turn_id).in_(turn_ids)))
+    db.exec(delete(BlindGrade).where(col(BlindGrade.turn_id).in_(turn_ids)))
     db.exec(delete(GradeRecord).where(col(GradeRecord.turn_id).in_(turn_ids)))
+    db.exec(delete(ReviewReceipt).where(col(ReviewReceipt.user_id) == user.id))
     db.exec(delete(Turn).where(col(Turn.session_id).in_(session_ids)))
     db.exec(delete(PracticeSession).where(col(PracticeSession.id).in_(session_ids)))
     db.exec(delete(CohortMember).where(col(CohortMember.user_id) == user.id))
     for review in db.exec(select(Review).where(Review.author_id == user.id)).all():
         review.author_id = None
         db.add(review)
+    for blind in db.exec(select(BlindGrade).where(BlindGrade.author_id == user.id)).all():
+        blind.author_id = None
+        db.add(blind)
     db.delete(user)
     db.commit()
     return len(session_ids)

@@ -95,6 +95,6 @@ def export_session(session_id: str, db: SessionDep, user: CurrentUser) -> Respon
     """The transcript with grades and reviews, as the JSON API shapes it, to download."""
     practice = reviewable_session(db=db, user=user, session_id=session_id)
     record(db=db, actor=user, action="export", target=f"session:{practice.id}")
-    body = transcript(db=db, practice=practice).model_dump_json(indent=2)
+    body = transcript(db=db, practice=practice, with_states=True).model_dump_json(indent=2)
     headers = {"Content-Disposition": f'attachment; filename="peer-practice-session-{practice.id}.json"'}
     return Response(body, media_type="application/json", headers=headers)

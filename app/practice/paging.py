@@ -1,0 +1,49 @@
+"""One page of a long list: which page, how many a page, how many in all."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+ItemT = TypeVar("ItemT")
+
+PER_PAGE = 25
+MAX_PER_PAGE = 200
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    page: int = 1
+    per_page: int = PER_PAGE
+
+    @property
+    def offset(self) -> int:
+        return (self.clamped().page - 1) * self.clamped().per_page
+
+    def clamped(self) -> "PageRequest":
+        return PageRequest(page=max(1, self.page), per_page=min(MAX_PER_PAGE, max(1, self.per_page)))
+
+
+@dataclass(frozen=True)
+class Page(Generic[ItemT]):
+    items: list[ItemT]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def page_of(items: Sequence[ItemT], request: PageRequest) -> Page[ItemT]:
+    """Slice a list already in order (filters computed in Python, e.g. from scores after review)."""
+    wanted = request.clamped()
+    return Page(list(items[wanted.offset : wanted.offset + wanted.per_page]), wanted.page, wanted.per_page, len(items))
