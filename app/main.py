@@ -12,14 +12,17 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from app.auth.deps import Forbidden, NotSignedIn
 from app.config import Settings, get_settings
-from app.llm import connection_pool
 from app.errors import DomainError
+from app.llm import connection_pool
 from app.routes import (
     account_pages,
     admin_api,
     api,
+    audit_pages,
     auth_api,
+    blind_review_pages,
     pages,
+    report_pages,
     review_pages,
     staff_pages,
     supervision_api,
@@ -101,6 +104,9 @@ def create_app() -> FastAPI:
         review_pages,
         staff_pages,
         supervision_pages,
+        blind_review_pages,
+        report_pages,
+        audit_pages,
     ):
         application.include_router(module.router)
     application.add_exception_handler(NotSignedIn, _not_signed_in)

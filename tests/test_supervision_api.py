@@ -157,7 +157,9 @@ def test_turns_csv_has_one_row_per_trainee_turn_with_grader_and_reviewed_scores(
     assert [e.target for e in events] == [f"cohort:{cohort_id(db, 'cohort-a')}"]
 
 
-def test_turns_csv_is_404_outside_the_cohort(client: TestClient, client_for: Callable[..., TestClient], db: Session) -> None:
+def test_turns_csv_is_404_outside_the_cohort(
+    client: TestClient, client_for: Callable[..., TestClient], db: Session
+) -> None:
     practise(client, EMPATHIC_LINES[:1])
     url = f"/api/cohorts/{cohort_id(db, 'cohort-a')}/turns.csv"
     assert client.get(url).status_code == 404, "a trainee does not read the cohort's turns"

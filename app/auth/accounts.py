@@ -2,6 +2,7 @@
 
 from pwdlib import PasswordHash
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from app.models import ROLES, Cohort, CohortMember, User
 
@@ -116,8 +117,13 @@ def join_cohort(*, db: Session, username: str, cohort: str) -> tuple[User, Cohor
     return user, group
 
 
+def users_query() -> SelectOfScalar[User]:
+    """Everyone, by role then name."""
+    return select(User).order_by(col(User.role), col(User.username))
+
+
 def list_users(*, db: Session) -> list[User]:
-    return list(db.exec(select(User).order_by(col(User.role), col(User.username))).all())
+    return list(db.exec(users_query()).all())
 
 
 def list_cohorts(*, db: Session) -> list[Cohort]:

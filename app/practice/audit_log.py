@@ -2,15 +2,15 @@
 short window, so a supervisor reading a session for ten minutes leaves one line, not forty."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, func
+from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select
 
 from app.auth.audit import record
 from app.errors import NotFound
 from app.models import AuditEvent, User, utcnow
-from app.practice.paging import Page, PageRequest
+from app.practice.paging import Page, PageRequest, page_query
 
 VIEW_WINDOW = timedelta(minutes=10)
 """Repeated views of the same thing by the same person within this window are recorded once."""
@@ -44,9 +44,11 @@ def _where(audit_filter: AuditFilter) -> list[ColumnElement[bool]]:
     if audit_filter.action:
         clauses.append(col(AuditEvent.action) == audit_filter.action.strip())
     if audit_filter.since:
-        clauses.append(col(AuditEvent.created_at) >= datetime.combine(audit_filter.since, time.min))
+        clauses.append(col(AuditEvent.created_at) >= datetime.combine(audit_filter.since, time.min, tzinfo=UTC))
     if audit_filter.until:
-        clauses.append(col(AuditEvent.created_at) < datetime.combine(audit_filter.until + timedelta(days=1), time.min))
+        clauses.append(
+            col(AuditEvent.created_at) < datetime.combine(audit_filter.until + timedelta(days=1), time.min, tzinfo=UTC)
+        )
     return clauses
 
 
@@ -54,12 +56,8 @@ def audit_page(*, db: Session, viewer: User, audit_filter: AuditFilter, paging: 
     """Newest first. Staff only; to anyone else the log does not exist."""
     if viewer.role != "staff":
         raise NotFound("No such page.")
-    wanted = paging.clamped()
-    clauses = _where(audit_filter)
-    total = db.exec(select(func.count()).select_from(AuditEvent).where(*clauses)).one()
-    query = select(AuditEvent).where(*clauses).order_by(col(AuditEvent.id).desc())
-    events = list(db.exec(query.offset(wanted.offset).limit(wanted.per_page)).all())
-    return Page(events, wanted.page, wanted.per_page, int(total))
+    query = select(AuditEvent).where(*_where(audit_filter)).order_by(col(AuditEvent.id).desc())
+    return page_query(db=db, query=query, request=paging)
 
 
 def audit_actions(*, db: Session) -> list[str]:

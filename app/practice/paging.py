@@ -4,6 +4,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from sqlalchemy import func
+from sqlmodel import Session, select
+from sqlmodel.sql.expression import SelectOfScalar
+
 ItemT = TypeVar("ItemT")
 
 PER_PAGE = 25
@@ -47,3 +51,11 @@ def page_of(items: Sequence[ItemT], request: PageRequest) -> Page[ItemT]:
     """Slice a list already in order (filters computed in Python, e.g. from scores after review)."""
     wanted = request.clamped()
     return Page(list(items[wanted.offset : wanted.offset + wanted.per_page]), wanted.page, wanted.per_page, len(items))
+
+
+def page_query(*, db: Session, query: SelectOfScalar[ItemT], request: PageRequest) -> Page[ItemT]:
+    """One page of an ordered query, counted and sliced by the database."""
+    wanted = request.clamped()
+    total = db.exec(select(func.count()).select_from(query.order_by(None).subquery())).one()
+    items = list(db.exec(query.offset(wanted.offset).limit(wanted.per_page)).all())
+    return Page(items, wanted.page, wanted.per_page, int(total))

@@ -132,9 +132,7 @@ def trainee_progress(*, db: Session, ctx: PracticeContext, viewer: User, trainee
     query = select(PracticeSession).where(PracticeSession.trainee_id == trainee.id)
     sessions = db.exec(query.order_by(col(PracticeSession.created_at), col(PracticeSession.id))).all()
     own = viewer.id == trainee.id
-    points = [
-        session_progress(db=db, ctx=ctx, practice=p, hold_back=own and coaching_held_back(p)) for p in sessions
-    ]
+    points = [session_progress(db=db, ctx=ctx, practice=p, hold_back=own and coaching_held_back(p)) for p in sessions]
     if not own:
         record(db=db, actor=viewer, action="view-progress", target=f"user:{trainee.id}")
     return TraineeProgress(

@@ -50,7 +50,7 @@ def _usernames(db: Session, sessions: list[PracticeSession]) -> dict[int, str]:
 
 
 def turn_rows(*, db: Session, sessions: list[PracticeSession]) -> list[dict[str, Any]]:
-    """One row per trainee turn: the grader's scores under the dimension keys, the reviewed ones under reviewed_<key>."""
+    """One row per trainee turn: the grader's scores under the dimension keys, reviewed ones as reviewed_<key>."""
     names = _usernames(db, sessions)
     by_id = {s.id: s for s in sessions}
     query = select(Turn).where(col(Turn.session_id).in_(list(by_id)), Turn.role == "trainee")

@@ -2,7 +2,7 @@
 reviewed or not), sorted and paged, each with its scores after review and whether it was reviewed."""
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 
 from sqlalchemy import ColumnElement
@@ -78,7 +78,9 @@ def _tallies(db: Session, session_ids: list[str]) -> dict[str, _Tally]:
 
 
 def _receipts(db: Session, user: User, session_ids: list[str]) -> dict[str, datetime]:
-    query = select(ReviewReceipt).where(ReviewReceipt.user_id == user.id, col(ReviewReceipt.session_id).in_(session_ids))
+    query = select(ReviewReceipt).where(
+        ReviewReceipt.user_id == user.id, col(ReviewReceipt.session_id).in_(session_ids)
+    )
     return {r.session_id: r.seen_at for r in db.exec(query).all()}
 
 
@@ -101,7 +103,9 @@ def queue_rows(*, db: Session, ctx: PracticeContext, user: User, sessions: list[
                 practice=practice,
                 persona_name=persona.item.name if persona else practice.persona_id,
                 replies=tally.replies,
-                flagged=sum(1 for s in tally.scores if any(s.get(k, 0) >= FLAG_LEVEL for k, kind in keys if kind == "risk")),
+                flagged=sum(
+                    1 for s in tally.scores if any(s.get(k, 0) >= FLAG_LEVEL for k, kind in keys if kind == "risk")
+                ),
                 averages={k: round(sum(s.get(k, 0) for s in tally.scores) / len(tally.scores), 2) for k, _ in keys}
                 if tally.scores
                 else {},
@@ -124,9 +128,12 @@ def _where(query_filter: QueueFilter) -> list[ColumnElement[bool]]:
     if query_filter.mode:
         clauses.append(col(PracticeSession.mode) == query_filter.mode)
     if query_filter.since:
-        clauses.append(col(PracticeSession.created_at) >= datetime.combine(query_filter.since, time.min))
+        clauses.append(col(PracticeSession.created_at) >= datetime.combine(query_filter.since, time.min, tzinfo=UTC))
     if query_filter.until:
-        clauses.append(col(PracticeSession.created_at) < datetime.combine(query_filter.until + timedelta(days=1), time.min))
+        clauses.append(
+            col(PracticeSession.created_at)
+            < datetime.combine(query_filter.until + timedelta(days=1), time.min, tzinfo=UTC)
+        )
     return clauses
 
 
@@ -157,7 +164,9 @@ def mark_reviews_seen(*, db: Session, viewer: User, practice: PracticeSession) -
     """The trainee opened their session: its reviews so far are no longer new to them."""
     if practice.trainee_id != viewer.id or viewer.id is None:
         return
-    receipt = db.get(ReviewReceipt, (practice.id, viewer.id)) or ReviewReceipt(session_id=practice.id, user_id=viewer.id)
+    receipt = db.get(ReviewReceipt, (practice.id, viewer.id)) or ReviewReceipt(
+        session_id=practice.id, user_id=viewer.id
+    )
     receipt.seen_at = utcnow()
     db.add(receipt)
     db.commit()

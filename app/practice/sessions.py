@@ -1,6 +1,5 @@
 """Starting, finding, listing and ending practice sessions."""
 
-from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select
 
 from app.content.catalog import Entry
@@ -91,16 +90,6 @@ def find_session(*, db: Session, session_id: str) -> PracticeSession:
 def list_turns(*, db: Session, session_id: str) -> list[Turn]:
     query = select(Turn).where(Turn.session_id == session_id).order_by(col(Turn.position))
     return list(db.exec(query).all())
-
-
-def list_sessions(
-    *, db: Session, visible: ColumnElement[bool] | None = None, limit: int = 200
-) -> list[PracticeSession]:
-    """Newest first; `visible` narrows the list to what one user may read (see app.auth.access)."""
-    query = select(PracticeSession)
-    if visible is not None:
-        query = query.where(visible)
-    return list(db.exec(query.order_by(col(PracticeSession.created_at).desc()).limit(limit)).all())
 
 
 def end_session(*, db: Session, practice: PracticeSession) -> PracticeSession:

@@ -1,7 +1,7 @@
 """The JSON API under /api: personas, rubrics, sessions and turns."""
 
-from fastapi import APIRouter, HTTPException, status
-from sqlmodel import select
+from fastapi import APIRouter, HTTPException, Request, Response, status
+from sqlmodel import col, select
 
 from app.auth.access import visible_sessions_clause
 from app.auth.deps import CurrentUser
@@ -10,16 +10,17 @@ from app.models import GradeRecord, PracticeSession
 from app.practice.context import PracticeDep
 from app.practice.limits import TooManyTurns, check_turn_rate
 from app.practice.messages import MessageRejected
+from app.practice.paging import page_query
 from app.practice.sessions import (
     SessionEnded,
     UnknownScenario,
     coaching_held_back,
     end_session,
-    list_sessions,
     start_session,
 )
 from app.practice.turns import collect_peer_reply, finish_pending_replies, submit_turn
 from app.routes.guards import readable_session, writable_session
+from app.routes.list_params import PER_PAGE, PageNumber, PerPage, paged, paging
 from app.routes.presenters import grade_public, session_list_item, state_public, transcript, turn_public
 from app.routes.responses import CHANGES, SIGNED_IN, errors
 from app.routes.schemas import (
@@ -57,10 +58,20 @@ def _transcript(db: SessionDep, practice: PracticeSession) -> SessionPublic:
 
 
 @router.get("/sessions")
-def sessions(db: SessionDep, user: CurrentUser) -> list[SessionListItem]:
-    """The sessions this user may read: their own, their cohorts' for supervisors, all for staff."""
-    visible = visible_sessions_clause(db=db, user=user)
-    return [session_list_item(p) for p in list_sessions(db=db, visible=visible)]
+def sessions(
+    request: Request,
+    response: Response,
+    db: SessionDep,
+    user: CurrentUser,
+    page: PageNumber = 1,
+    per_page: PerPage = PER_PAGE,
+) -> list[SessionListItem]:
+    """The sessions this user may read, newest first: their own, their cohorts' for supervisors, all for
+    staff. Paged: `X-Total-Count` and `Link` headers give the total and the pages beside."""
+    query = select(PracticeSession).where(visible_sessions_clause(db=db, user=user))
+    query = query.order_by(col(PracticeSession.created_at).desc(), col(PracticeSession.id))
+    found = page_query(db=db, query=query, request=paging(page, per_page))
+    return [session_list_item(p) for p in paged(response, request.url, found)]
 
 
 @router.post("/sessions", status_code=status.HTTP_201_CREATED, responses=errors(*CHANGES, 404))

@@ -35,7 +35,9 @@ def _page(
 
 
 @router.get("/cohorts/{cohort_id}/blind-review")
-def blind_review(request: Request, cohort_id: RecordId, db: SessionDep, ctx: PracticeDep, user: CurrentUser) -> Response:
+def blind_review(
+    request: Request, cohort_id: RecordId, db: SessionDep, ctx: PracticeDep, user: CurrentUser
+) -> Response:
     return _page(request, db, ctx, user, cohort_id)
 
 
@@ -49,7 +51,7 @@ async def grade_blind(
     user: CurrentUser,
 ) -> Response:
     form = await request.form()
-    scores = {key[len("level-"):]: str(value) for key, value in form.items() if key.startswith("level-")}
+    scores = {key[len("level-") :]: str(value) for key, value in form.items() if key.startswith("level-")}
     try:
         save_blind_grade(db=db, ctx=ctx, viewer=user, cohort_id=cohort_id, turn_id=turn_id, scores=scores)
     except Invalid as exc:

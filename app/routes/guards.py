@@ -7,8 +7,8 @@ from fastapi import HTTPException, Path, status
 from sqlmodel import Session
 
 from app.auth.access import can_read, can_review, can_write
-from app.auth.audit import record
 from app.models import PracticeSession, User
+from app.practice.audit_log import record_view
 from app.practice.sessions import SessionNotFound, find_session
 
 NOT_FOUND = "No such practice session."
@@ -19,7 +19,8 @@ RecordId = Annotated[int, Path(ge=1, le=2**31 - 1, description="A record's numbe
 
 
 def readable_session(*, db: Session, user: User, session_id: str) -> PracticeSession:
-    """The session if this user may read it (404 otherwise); others' reads go in the audit log."""
+    """The session if this user may read it (404 otherwise); others' reads go in the audit log
+    (once per person and session within a short window)."""
     if not _SESSION_ID.fullmatch(session_id):  # not an id we make: no query (PostgreSQL refuses NUL in one)
         raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND)
     try:
@@ -29,7 +30,7 @@ def readable_session(*, db: Session, user: User, session_id: str) -> PracticeSes
     if not can_read(db=db, user=user, practice=practice):
         raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND)
     if practice.trainee_id != user.id:
-        record(db=db, actor=user, action="view", target=f"session:{practice.id}")
+        record_view(db=db, actor=user, target=f"session:{practice.id}")
     return practice
 
 

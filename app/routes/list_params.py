@@ -4,13 +4,17 @@
 from datetime import date
 from typing import Annotated
 
-from fastapi import Query
+from fastapi import Query, Response
+from fastapi.datastructures import URL
 
-from app.practice.paging import PER_PAGE, PageRequest
+from app.practice.paging import PER_PAGE, ItemT, Page, PageRequest
 
 PageNumber = Annotated[int, Query(ge=1, le=100_000)]
 PerPage = Annotated[int, Query(ge=1, le=200)]
 Text = Annotated[str, Query(max_length=80)]
+
+
+__all__ = ["PER_PAGE", "PageNumber", "PerPage", "Text", "as_choice", "as_date", "as_id", "page_link", "paged", "paging"]
 
 
 def paging(page: int, per_page: int) -> PageRequest:
@@ -25,7 +29,7 @@ def as_date(value: str) -> date | None:
 
 
 def as_choice(value: str) -> bool | None:
-    """"yes" / "no" / anything else (any)."""
+    """ "yes" / "no" / anything else (any)."""
     return {"yes": True, "no": False}.get(value.strip().lower())
 
 
@@ -33,4 +37,20 @@ def as_id(value: str) -> int | None:
     return int(value) if value.strip().isdigit() and len(value.strip()) < 10 else None
 
 
-__all__ = ["PER_PAGE", "PageNumber", "PerPage", "Text", "as_choice", "as_date", "as_id", "paging"]
+def page_link(url: URL, page: int) -> str:
+    """The same list on another page, its filters kept."""
+    return f"{url.path}?{url.include_query_params(page=page).query}"
+
+
+def paged(response: Response, url: URL, page: Page[ItemT]) -> list[ItemT]:
+    """A page of a JSON list: the items in the body; the total and the pages beside in the headers
+    (`X-Total-Count`, and `Link` with rel="prev" / rel="next", RFC 8288)."""
+    response.headers["X-Total-Count"] = str(page.total)
+    links = [(page.page - 1, "prev")] if page.has_previous else []
+    links += [(page.page + 1, "next")] if page.has_next else []
+    if links:
+        response.headers["Link"] = ", ".join(
+            f'<{url.path}?{url.include_query_params(page=n, per_page=page.per_page).query}>; rel="{rel}"'
+            for n, rel in links
+        )
+    return page.items

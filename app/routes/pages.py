@@ -18,6 +18,7 @@ from app.models import PracticeSession, Turn
 from app.practice.context import PracticeContext, PracticeDep
 from app.practice.limits import TooManyTurns, check_turn_rate
 from app.practice.messages import MessageRejected
+from app.practice.reviews import reviews_for
 from app.practice.sessions import (
     SessionEnded,
     UnknownScenario,
@@ -26,7 +27,6 @@ from app.practice.sessions import (
     list_turns,
     start_session,
 )
-from app.practice.reviews import reviews_for
 from app.practice.summary import graded_turns, summarise
 from app.practice.turns import collect_peer_reply, finish_pending_replies, submit_turn
 from app.routes.guards import RecordId

@@ -14,6 +14,7 @@ from app.auth.deps import CurrentUser
 from app.db import SessionDep
 from app.models import GradeRecord, PracticeSession, Review, Turn
 from app.practice.context import PracticeDep
+from app.practice.review_queue import mark_reviews_seen
 from app.practice.reviews import ReviewRejected, add_review, effective_scores, reviews_for
 from app.practice.sessions import coaching_held_back
 from app.practice.turns import finish_pending_replies
@@ -34,6 +35,7 @@ async def replay(
     if practice.trainee_id == user.id and coaching_held_back(practice):
         return see_other(f"/sessions/{practice.id}")  # assessment: no grades for the trainee until it ends
     await finish_pending_replies(db=db, ctx=ctx, practice=practice)
+    mark_reviews_seen(db=db, viewer=user, practice=practice)
     return render(request, "replay.html", replay_context(db=db, ctx=ctx, practice=practice, user=user))
 
 

@@ -15,7 +15,7 @@ from app.content.loader import ContentError
 from app.models import ROLES, User
 from app.practice.context import PracticeContext
 
-AUDIT_ROWS = 100
+AUDIT_ROWS = 20
 _KIND_ORDER = {"rubric": 0, "persona": 1, "shared": 2}
 
 

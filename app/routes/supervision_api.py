@@ -69,7 +69,9 @@ def agreement(cohort_id: RecordId, db: SessionDep, ctx: PracticeDep, user: Curre
     return agreement_public(cohort_agreement(db=db, ctx=ctx, viewer=user, cohort_id=cohort_id))
 
 
-@router.get("/cohorts/{cohort_id}/turns.csv", response_class=Response, responses=_file("text/csv", "One row per trainee turn"))
+@router.get(
+    "/cohorts/{cohort_id}/turns.csv", response_class=Response, responses=_file("text/csv", "One row per trainee turn")
+)
 def turns_csv(cohort_id: RecordId, db: SessionDep, ctx: PracticeDep, user: CurrentUser) -> Response:
     """One row per trainee turn: the grader's scores under the dimension keys, reviewed_<key> after review."""
     return download(cohort_turns_csv(db=db, ctx=ctx, viewer=user, cohort_id=cohort_id))
@@ -107,4 +109,5 @@ def labels(
     export = export_labels(db=db, ctx=ctx, viewer=user, rubric_id=rubric, cohort_id=cohort)
     suffix = f"-cohort-{cohort}" if cohort else ""
     return download(
-DownloadFile(f"labels-{export.rubric_id}{suffix}.jsonl", export.jsonl().encode(), "application/x-ndjson"))
+        DownloadFile(f"labels-{export.rubric_id}{suffix}.jsonl", export.jsonl().encode(), "application/x-ndjson")
+    )

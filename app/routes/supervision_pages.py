@@ -4,7 +4,6 @@ the grader-supervisor agreement. Each calls the same domain function as its JSON
 from typing import cast
 
 from fastapi import APIRouter, Request, Response
-from fastapi.datastructures import URL
 
 from app.auth.deps import CurrentUser
 from app.db import SessionDep
@@ -15,16 +14,11 @@ from app.practice.oversight import cohort_trainees, supervised_cohorts
 from app.practice.progress import trainee_progress
 from app.practice.review_queue import SORT_KEYS, QueueFilter, SortKey, review_queue
 from app.routes.guards import RecordId
-from app.routes.list_params import PER_PAGE, PageNumber, PerPage, Text, as_choice, as_date, as_id, paging
+from app.routes.list_params import PER_PAGE, PageNumber, PerPage, Text, as_choice, as_date, as_id, page_link, paging
 from app.routes.page_kit import PageRoute, render, see_other
 from app.routes.progress_views import progress_charts, sparkline
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
-
-
-def page_link(url: URL, page: int) -> str:
-    """The same list, another page (filters kept)."""
-    return f"{url.path}?{url.include_query_params(page=page).query}"
 
 
 @router.get("/supervisor")
@@ -65,8 +59,14 @@ def sessions_queue(
         "personas": [e.item for e in ctx.catalog.personas.values()],
         "trainees": sorted(trainees.values(), key=lambda t: t.username),
         "chosen": {
-            "trainee": trainee, "persona": persona, "mode": mode, "since": since, "until": until,
-            "flagged": flagged, "reviewed": reviewed, "sort": query_filter.sort,
+            "trainee": trainee,
+            "persona": persona,
+            "mode": mode,
+            "since": since,
+            "until": until,
+            "flagged": flagged,
+            "reviewed": reviewed,
+            "sort": query_filter.sort,
         },
         "sort_keys": SORT_KEYS,
         "previous_url": page_link(request.url, rows.page - 1),

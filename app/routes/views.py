@@ -1,4 +1,4 @@
-"""What the pages show, shaped from the practice loop's rows: exchanges, trust, revealed facts (replay: replay_views)."""
+"""What the chat pages show, shaped from the practice loop's rows (the replay's: replay_views)."""
 
 from dataclasses import dataclass
 
