@@ -37,13 +37,20 @@ class LineChart:
     title: str
     series: list[Series]
     ticks: list[Tick]
-    x_labels: list[tuple[float, str]]
+    x_labels: list[tuple[float, str, str]]
+    """(x, text, SVG text-anchor): the first label starts at its point, the last ends at it, so none is cut."""
     width: int = WIDTH
     height: int = HEIGHT
 
     @property
     def empty(self) -> bool:
         return not any(s.points for s in self.series)
+
+
+def _anchor(index: int, count: int) -> str:
+    if count < 2:
+        return "middle"
+    return "start" if index == 0 else "end" if index == count - 1 else "middle"
 
 
 def line_chart(
@@ -66,5 +73,6 @@ def line_chart(
     ]
     ticks = [Tick(y_at(n * step), f"{n * step:g}") for n in range(int(top / step) + 1)]
     every = max(1, -(-len(labels) // 8))
-    x_labels = [(x_at(i), label) for i, label in enumerate(labels) if i % every == 0 or i == len(labels) - 1]
+    shown = [i for i in range(len(labels)) if i % every == 0 or i == len(labels) - 1]
+    x_labels = [(x_at(i), labels[i], _anchor(i, len(labels))) for i in shown]
     return LineChart(title=title, series=drawn, ticks=ticks, x_labels=x_labels)
