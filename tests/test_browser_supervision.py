@@ -42,14 +42,22 @@ def pilot_url(tmp_path: Path) -> Iterator[str]:
     SQLModel.metadata.create_all(engine)
     with Session(engine) as db:
         cohort = get_or_create_cohort(db=db, name="pilot")
-        for username, role, name in [("tia", "trainee", "Tia Trainee"), ("sam", "supervisor", "Sam Supervisor"),
-                                     ("kim", "supervisor", "Kim Supervisor")]:
+        for username, role, name in [
+            ("tia", "trainee", "Tia Trainee"),
+            ("sam", "supervisor", "Sam Supervisor"),
+            ("kim", "supervisor", "Kim Supervisor"),
+        ]:
             user = create_user(db=db, username=username, password=PASSWORD, role=role, display_name=name)
             add_to_cohort(db=db, cohort=cohort, user=user)
     engine.dispose()
     port = free_port()
-    env = {**os.environ, "PEER_DATABASE_URL": database_url, "PEER_CONTENT_DIR": str(PROJECT_ROOT),
-           "PEER_STREAM_DELAY_MS": "5", "PEER_LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "PEER_DATABASE_URL": database_url,
+        "PEER_CONTENT_DIR": str(PROJECT_ROOT),
+        "PEER_STREAM_DELAY_MS": "5",
+        "PEER_LOG_LEVEL": "WARNING",
+    }
     command = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)]
     log = (tmp_path / "server.log").open("wb")
     process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -4,6 +4,7 @@ Staff only (others get the 403 page). Every form is a plain POST answered with 3
 or with the page again (422) showing the reason beside the field and what was typed.
 """
 
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request, Response, status
@@ -16,8 +17,9 @@ from app.db import SessionDep
 from app.models import User
 from app.practice.context import PracticeDep
 from app.routes.guards import RecordId
+from app.routes.list_params import PageNumber
 from app.routes.page_kit import PageNotFound, PageRoute, flash, render, see_other, take_flash
-from app.routes.staff_views import FormState, staff_context
+from app.routes.staff_views import PEOPLE_PAGE, FormState, staff_context
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -26,8 +28,11 @@ FormText = Annotated[str, Form()]
 
 
 @router.get("/staff")
-def staff_home(request: Request, db: SessionDep, ctx: PracticeDep, _staff: StaffUser) -> Response:
-    return render(request, "staff.html", staff_context(db=db, ctx=ctx, note=take_flash(request)))
+def staff_home(request: Request, db: SessionDep, ctx: PracticeDep, _staff: StaffUser, page: PageNumber = 1) -> Response:
+    people_page = replace(PEOPLE_PAGE, page=page)
+    return render(
+        request, "staff.html", staff_context(db=db, ctx=ctx, note=take_flash(request), people_page=people_page)
+    )
 
 
 @router.post("/staff/users")
