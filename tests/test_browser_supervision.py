@@ -2,9 +2,6 @@
 the printable report, by keyboard; and the chat at phone width (390×844), where the peer's reply must
 stay in view above the coaching."""
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,9 +12,8 @@ from sqlmodel import Session, SQLModel
 
 import app.models  # noqa: F401  (registers the tables)
 from app.auth.accounts import add_to_cohort, create_user, get_or_create_cohort
-from app.config import PROJECT_ROOT
 from app.db import make_engine
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, free_port, wait_until_up
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, serving
 
 pytestmark = [
     pytest.mark.browser,
@@ -50,24 +46,8 @@ def pilot_url(tmp_path: Path) -> Iterator[str]:
             user = create_user(db=db, username=username, password=PASSWORD, role=role, display_name=name)
             add_to_cohort(db=db, cohort=cohort, user=user)
     engine.dispose()
-    port = free_port()
-    env = {
-        **os.environ,
-        "PEER_DATABASE_URL": database_url,
-        "PEER_CONTENT_DIR": str(PROJECT_ROOT),
-        "PEER_STREAM_DELAY_MS": "5",
-        "PEER_LOG_LEVEL": "WARNING",
-    }
-    command = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)]
-    log = (tmp_path / "server.log").open("wb")
-    process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        wait_until_up(f"http://127.0.0.1:{port}/login", process)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
+    with serving(database_url, tmp_path / "server.log") as url:
+        yield url
 
 
 def watch(page: Page, problems: list[str]) -> Page:

@@ -2,7 +2,7 @@
 short window, so a supervisor reading a session for ten minutes leaves one line, not forty."""
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select
@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 from app.auth.audit import record
 from app.errors import NotFound
 from app.models import AuditEvent, User, utcnow
-from app.practice.paging import Page, PageRequest, page_query
+from app.practice.paging import Page, PageRequest, page_query, within_dates
 
 VIEW_WINDOW = timedelta(minutes=10)
 """Repeated views of the same thing by the same person within this window are recorded once."""
@@ -43,12 +43,7 @@ def _where(audit_filter: AuditFilter) -> list[ColumnElement[bool]]:
         clauses.append(col(AuditEvent.actor_name) == audit_filter.actor.strip())
     if audit_filter.action:
         clauses.append(col(AuditEvent.action) == audit_filter.action.strip())
-    if audit_filter.since:
-        clauses.append(col(AuditEvent.created_at) >= datetime.combine(audit_filter.since, time.min, tzinfo=UTC))
-    if audit_filter.until:
-        clauses.append(
-            col(AuditEvent.created_at) < datetime.combine(audit_filter.until + timedelta(days=1), time.min, tzinfo=UTC)
-        )
+    clauses += within_dates(col(AuditEvent.created_at), audit_filter.since, audit_filter.until)
     return clauses
 
 

@@ -1,10 +1,12 @@
-"""One page of a long list: which page, how many a page, how many in all."""
+"""One page of a long list: which page, how many a page, how many in all; and the date filter lists share."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Generic, TypeVar
 
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, func
+from sqlalchemy.orm import Mapped
 from sqlmodel import Session, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -59,3 +61,13 @@ def page_query(*, db: Session, query: SelectOfScalar[ItemT], request: PageReques
     total = db.exec(select(func.count()).select_from(query.order_by(None).subquery())).one()
     items = list(db.exec(query.offset(wanted.offset).limit(wanted.per_page)).all())
     return Page(items, wanted.page, wanted.per_page, int(total))
+
+
+def within_dates(column: Mapped[datetime], since: date | None, until: date | None) -> list[ColumnElement[bool]]:
+    """`column` on or after `since` and on or before `until` (whole UTC days), where given."""
+    clauses: list[ColumnElement[bool]] = []
+    if since:
+        clauses.append(column >= datetime.combine(since, time.min, tzinfo=UTC))
+    if until:
+        clauses.append(column < datetime.combine(until + timedelta(days=1), time.min, tzinfo=UTC))
+    return clauses

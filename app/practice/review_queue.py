@@ -2,7 +2,7 @@
 reviewed or not), sorted and paged, each with its scores after review and whether it was reviewed."""
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Literal
 
 from sqlalchemy import ColumnElement
@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from app.auth.access import visible_sessions_clause
 from app.models import GradeRecord, PracticeSession, Review, ReviewReceipt, Turn, User, utcnow
 from app.practice.context import PracticeContext
-from app.practice.paging import Page, PageRequest, page_of
+from app.practice.paging import Page, PageRequest, page_of, within_dates
 from app.practice.progress import FLAG_LEVEL
 from app.practice.reviews import effective_scores
 
@@ -127,13 +127,7 @@ def _where(query_filter: QueueFilter) -> list[ColumnElement[bool]]:
         clauses.append(col(PracticeSession.persona_id) == query_filter.persona)
     if query_filter.mode:
         clauses.append(col(PracticeSession.mode) == query_filter.mode)
-    if query_filter.since:
-        clauses.append(col(PracticeSession.created_at) >= datetime.combine(query_filter.since, time.min, tzinfo=UTC))
-    if query_filter.until:
-        clauses.append(
-            col(PracticeSession.created_at)
-            < datetime.combine(query_filter.until + timedelta(days=1), time.min, tzinfo=UTC)
-        )
+    clauses += within_dates(col(PracticeSession.created_at), query_filter.since, query_filter.until)
     return clauses
 
 

@@ -18,13 +18,13 @@ from app.auth.deps import CurrentUser, ReviewerUser, StaffUser
 from app.auth.privacy import delete_user_data, export_user_data
 from app.db import SessionDep
 from app.models import AuditEvent, Cohort, Turn, User
-from app.practice.audit_log import AuditFilter, audit_page
+from app.practice.audit_log import audit_page
 from app.practice.context import PracticeDep
 from app.practice.paging import page_query
 from app.practice.reviews import ReviewRejected, ReviewRequest, add_review
 from app.routes.auth_api import UserPublic, user_public
 from app.routes.guards import RecordId, reviewable_session
-from app.routes.list_params import PER_PAGE, PageNumber, PerPage, Text, as_date, paged, paging
+from app.routes.list_params import AuditQuery, PageQuery, paged
 from app.routes.presenters import review_public
 from app.routes.responses import CHANGES, SIGNED_IN, errors
 from app.routes.schemas import ReviewCreate, ReviewPublic
@@ -52,15 +52,10 @@ class CohortMemberAdd(BaseModel):
 
 @router.get("/users", responses=errors(403))
 def users(
-    request: Request,
-    response: Response,
-    db: SessionDep,
-    _staff: StaffUser,
-    page: PageNumber = 1,
-    per_page: PerPage = PER_PAGE,
+    request: Request, response: Response, db: SessionDep, _staff: StaffUser, paging: PageQuery
 ) -> list[UserPublic]:
     """Everyone, by role then name; paged (`X-Total-Count`, `Link`)."""
-    found = page_query(db=db, query=users_query(), request=paging(page, per_page))
+    found = page_query(db=db, query=users_query(), request=paging)
     return [user_public(u) for u in paged(response, request.url, found)]
 
 
@@ -114,20 +109,10 @@ def add_member(cohort_id: RecordId, body: CohortMemberAdd, db: SessionDep, staff
 
 @router.get("/audit", responses=errors(403))
 def audit(
-    request: Request,
-    response: Response,
-    db: SessionDep,
-    staff: StaffUser,
-    actor: Text = "",
-    action: Text = "",
-    since: Text = "",
-    until: Text = "",
-    page: PageNumber = 1,
-    per_page: PerPage = PER_PAGE,
+    request: Request, response: Response, db: SessionDep, staff: StaffUser, audit_filter: AuditQuery, paging: PageQuery
 ) -> list[AuditEvent]:
     """The audit log, newest first, filtered by who (username), action and date (YYYY-MM-DD); paged."""
-    audit_filter = AuditFilter(actor=actor or None, action=action or None, since=as_date(since), until=as_date(until))
-    found = audit_page(db=db, viewer=staff, audit_filter=audit_filter, paging=paging(page, per_page))
+    found = audit_page(db=db, viewer=staff, audit_filter=audit_filter, paging=paging)
     return paged(response, request.url, found)
 
 

@@ -20,7 +20,7 @@ from app.practice.sessions import (
 )
 from app.practice.turns import collect_peer_reply, finish_pending_replies, submit_turn
 from app.routes.guards import readable_session, writable_session
-from app.routes.list_params import PER_PAGE, PageNumber, PerPage, paged, paging
+from app.routes.list_params import PageQuery, paged
 from app.routes.presenters import grade_public, session_list_item, state_public, transcript, turn_public
 from app.routes.responses import CHANGES, SIGNED_IN, errors
 from app.routes.schemas import (
@@ -59,18 +59,13 @@ def _transcript(db: SessionDep, practice: PracticeSession) -> SessionPublic:
 
 @router.get("/sessions")
 def sessions(
-    request: Request,
-    response: Response,
-    db: SessionDep,
-    user: CurrentUser,
-    page: PageNumber = 1,
-    per_page: PerPage = PER_PAGE,
+    request: Request, response: Response, db: SessionDep, user: CurrentUser, paging: PageQuery
 ) -> list[SessionListItem]:
     """The sessions this user may read, newest first: their own, their cohorts' for supervisors, all for
     staff. Paged: `X-Total-Count` and `Link` headers give the total and the pages beside."""
     query = select(PracticeSession).where(visible_sessions_clause(db=db, user=user))
     query = query.order_by(col(PracticeSession.created_at).desc(), col(PracticeSession.id))
-    found = page_query(db=db, query=query, request=paging(page, per_page))
+    found = page_query(db=db, query=query, request=paging)
     return [session_list_item(p) for p in paged(response, request.url, found)]
 
 

@@ -2,23 +2,25 @@
 (and the form shows what was typed), never a 422 page for a mistyped date."""
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, cast
 
-from fastapi import Query, Response
+from fastapi import Depends, Query, Response
 from fastapi.datastructures import URL
 
+from app.practice.audit_log import AuditFilter
 from app.practice.paging import PER_PAGE, ItemT, Page, PageRequest
+from app.practice.review_queue import SORT_KEYS, QueueFilter, SortKey
 
-PageNumber = Annotated[int, Query(ge=1, le=100_000)]
-PerPage = Annotated[int, Query(ge=1, le=200)]
 Text = Annotated[str, Query(max_length=80)]
 
 
-__all__ = ["PER_PAGE", "PageNumber", "PerPage", "Text", "as_choice", "as_date", "as_id", "page_link", "paged", "paging"]
-
-
-def paging(page: int, per_page: int) -> PageRequest:
+def page_request(
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1, per_page: Annotated[int, Query(ge=1, le=200)] = PER_PAGE
+) -> PageRequest:
     return PageRequest(page=page, per_page=per_page)
+
+
+PageQuery = Annotated[PageRequest, Depends(page_request)]
 
 
 def as_date(value: str) -> date | None:
@@ -35,6 +37,40 @@ def as_choice(value: str) -> bool | None:
 
 def as_id(value: str) -> int | None:
     return int(value) if value.strip().isdigit() and len(value.strip()) < 10 else None
+
+
+def audit_filter(actor: Text = "", action: Text = "", since: Text = "", until: Text = "") -> AuditFilter:
+    """Who (a username), what (an action) and when (from / to, YYYY-MM-DD)."""
+    return AuditFilter(actor=actor or None, action=action or None, since=as_date(since), until=as_date(until))
+
+
+AuditQuery = Annotated[AuditFilter, Depends(audit_filter)]
+
+
+def queue_filter(
+    trainee: Text = "",
+    persona: Text = "",
+    mode: Text = "",
+    since: Text = "",
+    until: Text = "",
+    flagged: Text = "",
+    reviewed: Text = "",
+    sort: Text = "newest",
+) -> QueueFilter:
+    """The review queue's filters: flagged and reviewed are "yes", "no" or anything else (either)."""
+    return QueueFilter(
+        trainee_id=as_id(trainee),
+        persona=persona or None,
+        mode=mode if mode in ("practice", "assessment") else None,
+        since=as_date(since),
+        until=as_date(until),
+        flagged=as_choice(flagged),
+        reviewed=as_choice(reviewed),
+        sort=cast(SortKey, sort if sort in SORT_KEYS else "newest"),
+    )
+
+
+QueueQuery = Annotated[QueueFilter, Depends(queue_filter)]
 
 
 def page_link(url: URL, page: int) -> str:

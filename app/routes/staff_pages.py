@@ -17,7 +17,7 @@ from app.db import SessionDep
 from app.models import User
 from app.practice.context import PracticeDep
 from app.routes.guards import RecordId
-from app.routes.list_params import PageNumber
+from app.routes.list_params import PageQuery
 from app.routes.page_kit import PageNotFound, PageRoute, flash, render, see_other, take_flash
 from app.routes.staff_views import PEOPLE_PAGE, FormState, staff_context
 
@@ -28,8 +28,8 @@ FormText = Annotated[str, Form()]
 
 
 @router.get("/staff")
-def staff_home(request: Request, db: SessionDep, ctx: PracticeDep, _staff: StaffUser, page: PageNumber = 1) -> Response:
-    people_page = replace(PEOPLE_PAGE, page=page)
+def staff_home(request: Request, db: SessionDep, ctx: PracticeDep, _staff: StaffUser, paging: PageQuery) -> Response:
+    people_page = replace(PEOPLE_PAGE, page=paging.page)
     return render(
         request, "staff.html", staff_context(db=db, ctx=ctx, note=take_flash(request), people_page=people_page)
     )

@@ -1,8 +1,6 @@
 """Supervision pages: the sessions list as a review queue, a trainee's progress, cohort dashboards and
 the grader-supervisor agreement. Each calls the same domain function as its JSON twin."""
 
-from typing import cast
-
 from fastapi import APIRouter, Request, Response
 
 from app.auth.deps import CurrentUser
@@ -12,9 +10,9 @@ from app.practice.context import PracticeDep
 from app.practice.dashboard import cohort_dashboard
 from app.practice.oversight import cohort_trainees, supervised_cohorts
 from app.practice.progress import trainee_progress
-from app.practice.review_queue import SORT_KEYS, QueueFilter, SortKey, review_queue
+from app.practice.review_queue import SORT_KEYS, review_queue
 from app.routes.guards import RecordId
-from app.routes.list_params import PER_PAGE, PageNumber, PerPage, Text, as_choice, as_date, as_id, page_link, paging
+from app.routes.list_params import PageQuery, QueueQuery, page_link
 from app.routes.page_kit import PageRoute, render, see_other
 from app.routes.progress_views import progress_charts, sparkline
 
@@ -23,33 +21,10 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 @router.get("/supervisor")
 def sessions_queue(
-    request: Request,
-    db: SessionDep,
-    ctx: PracticeDep,
-    user: CurrentUser,
-    trainee: Text = "",
-    persona: Text = "",
-    mode: Text = "",
-    since: Text = "",
-    until: Text = "",
-    flagged: Text = "",
-    reviewed: Text = "",
-    sort: Text = "newest",
-    page: PageNumber = 1,
-    per_page: PerPage = PER_PAGE,
+    request: Request, db: SessionDep, ctx: PracticeDep, user: CurrentUser, query_filter: QueueQuery, paging: PageQuery
 ) -> Response:
     """Supervisors see their cohorts' sessions, staff everyone's, trainees their own; filtered and paged."""
-    query_filter = QueueFilter(
-        trainee_id=as_id(trainee),
-        persona=persona or None,
-        mode=mode if mode in ("practice", "assessment") else None,
-        since=as_date(since),
-        until=as_date(until),
-        flagged=as_choice(flagged),
-        reviewed=as_choice(reviewed),
-        sort=cast(SortKey, sort if sort in SORT_KEYS else "newest"),
-    )
-    rows = review_queue(db=db, ctx=ctx, viewer=user, query_filter=query_filter, paging=paging(page, per_page))
+    rows = review_queue(db=db, ctx=ctx, viewer=user, query_filter=query_filter, paging=paging)
     rubric = ctx.catalog.rubrics.get(ctx.settings.default_rubric)
     trainees = {t.id: t for c in supervised_cohorts(db=db, viewer=user) for t in cohort_trainees(db=db, cohort=c)}
     context = {
@@ -58,16 +33,7 @@ def sessions_queue(
         "rubric": rubric.item if rubric else None,
         "personas": [e.item for e in ctx.catalog.personas.values()],
         "trainees": sorted(trainees.values(), key=lambda t: t.username),
-        "chosen": {
-            "trainee": trainee,
-            "persona": persona,
-            "mode": mode,
-            "since": since,
-            "until": until,
-            "flagged": flagged,
-            "reviewed": reviewed,
-            "sort": query_filter.sort,
-        },
+        "chosen": {**request.query_params, "sort": query_filter.sort},
         "sort_keys": SORT_KEYS,
         "previous_url": page_link(request.url, rows.page - 1),
         "next_url": page_link(request.url, rows.page + 1),
