@@ -89,6 +89,7 @@ def no_sideways_scroll(page: Page) -> None:
 def test_supervisor_works_the_dashboard_blind_review_and_report_by_keyboard(pilot_url: str) -> None:
     from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=20_000)  # a shared, busy machine streams slowly
     SHOTS.mkdir(exist_ok=True)
     problems: list[str] = []
     with sync_playwright() as playwright:
@@ -164,6 +165,7 @@ def test_supervisor_works_the_dashboard_blind_review_and_report_by_keyboard(pilo
 def test_phone_width_keeps_the_peers_reply_in_view_and_pages_fit(pilot_url: str) -> None:
     from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=20_000)  # a shared, busy machine streams slowly
     SHOTS.mkdir(exist_ok=True)
     problems: list[str] = []
     with sync_playwright() as playwright:
