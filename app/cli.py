@@ -1,4 +1,4 @@
-"""`python -m app …`: serve, validate, grade, train, users."""
+"""`python -m app …`: serve, validate, grade, train, export-labels, users."""
 
 import argparse
 import sys
@@ -82,6 +82,28 @@ def _users_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export_labels(args: argparse.Namespace) -> int:
+    from sqlmodel import Session
+
+    from app.db import get_engine
+    from app.errors import NotFound
+    from app.migrations import upgrade_database
+    from app.practice.labels import all_sessions, label_examples
+
+    upgrade_database(get_settings().database_url)
+    with Session(get_engine()) as db:
+        try:
+            sessions = all_sessions(db=db, cohort_id=args.cohort)
+        except NotFound as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        export = label_examples(db=db, rubric_id=args.rubric, sessions=sessions)
+    with open(args.out, "w", encoding="utf-8") as out:
+        out.write(export.jsonl())
+    print(f"wrote {len(export.examples)} labelled replies for rubric '{args.rubric}' to {args.out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m app", description="Peer Practice")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -101,6 +123,13 @@ def build_parser() -> argparse.ArgumentParser:
     train = commands.add_parser("train", help="train the offline grader of a rubric from its examples")
     train.add_argument("--rubric", default="crss-core")
     train.set_defaults(run=_train)
+    labels = commands.add_parser(
+        "export-labels", help="supervisors' blind grades and overrides as training examples (JSONL)"
+    )
+    labels.add_argument("--rubric", required=True)
+    labels.add_argument("--cohort", type=int, default=None, help="only this cohort's sessions")
+    labels.add_argument("out", help="the JSONL file to write")
+    labels.set_defaults(run=_export_labels)
     users = commands.add_parser("users", help="manage accounts").add_subparsers(dest="users_command", required=True)
     add = users.add_parser("add", help="create a user; the password is read from standard input")
     add.add_argument("name")

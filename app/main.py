@@ -18,7 +18,21 @@ from app.config import Settings, get_settings
 from app.db import get_engine, size_thread_pool
 from app.errors import DomainError
 from app.llm import connection_pool
-from app.routes import account_pages, admin_api, api, auth_api, my_account, pages, review_pages, staff_pages
+from app.routes import (
+    account_pages,
+    admin_api,
+    api,
+    audit_pages,
+    auth_api,
+    blind_review_pages,
+    my_account,
+    pages,
+    report_pages,
+    review_pages,
+    staff_pages,
+    supervision_api,
+    supervision_pages,
+)
 from app.security import BodySizeLimitMiddleware, CSRFMiddleware, SecurityHeadersMiddleware
 from app.templating import WEB_DIR, templates
 
@@ -90,7 +104,21 @@ def create_app() -> FastAPI:
         title="Peer Practice", version="0.1.0", docs_url=None, redoc_url=None, lifespan=_lifespan
     )
     application.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
-    for module in (auth_api, api, admin_api, account_pages, my_account, pages, review_pages, staff_pages):
+    for module in (
+        auth_api,
+        api,
+        admin_api,
+        supervision_api,
+        account_pages,
+        my_account,
+        pages,
+        review_pages,
+        staff_pages,
+        supervision_pages,
+        blind_review_pages,
+        report_pages,
+        audit_pages,
+    ):
         application.include_router(module.router)
     application.add_exception_handler(NotSignedIn, _not_signed_in)
     application.add_exception_handler(Forbidden, _forbidden)

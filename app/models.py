@@ -231,3 +231,27 @@ class PasswordReset(SQLModel, table=True):
     user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
     created_by: str = Field(default="", max_length=80)
     expires_at: datetime
+
+
+class BlindGrade(SQLModel, table=True):
+    """A supervisor's grade of one trainee reply, given without seeing the grader's scores."""
+
+    __tablename__ = "blind_grades"
+    __table_args__ = (UniqueConstraint("turn_id", "author_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    turn_id: int = Field(foreign_key="turns.id", index=True)
+    author_id: int | None = Field(default=None, foreign_key="users.id")
+    author_name: str = Field(default="", max_length=120)
+    scores: dict[str, int] = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ReviewReceipt(SQLModel, table=True):
+    """When a trainee last opened a session of theirs: reviews after it are new to them."""
+
+    __tablename__ = "review_receipts"
+
+    session_id: str = Field(foreign_key="practice_sessions.id", primary_key=True, max_length=32)
+    user_id: int = Field(foreign_key="users.id", primary_key=True)
+    seen_at: datetime = Field(default_factory=utcnow)

@@ -7,6 +7,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -59,16 +60,9 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 3
     raise TimeoutError(f"the app did not answer on {url}")
 
 
-@pytest.fixture
-def base_url(tmp_path: Path) -> Iterator[str]:
-    """The app under uvicorn on a free port, with its own SQLite file."""
-    database_url = f"sqlite:///{tmp_path / 'browser.db'}"
-    engine = make_engine(database_url)
-    SQLModel.metadata.create_all(engine)
-    with Session(engine) as db:
-        create_user(db=db, username=USERNAME, password=PASSWORD, role="trainee", display_name="Browser Trainee")
-        db.commit()
-    engine.dispose()
+@contextmanager
+def serving(database_url: str, log_path: Path) -> Iterator[str]:
+    """The app under uvicorn on a free port, on this database; its base URL while the block runs."""
     port = free_port()
     env = {
         **os.environ,
@@ -78,7 +72,7 @@ def base_url(tmp_path: Path) -> Iterator[str]:
         "PEER_LOG_LEVEL": "WARNING",
     }
     command = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)]
-    log = (tmp_path / "server.log").open("wb")
+    log = log_path.open("wb")
     process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_until_up(f"http://127.0.0.1:{port}/", process)
@@ -91,6 +85,20 @@ def base_url(tmp_path: Path) -> Iterator[str]:
             process.kill()
             process.wait()
         log.close()
+
+
+@pytest.fixture
+def base_url(tmp_path: Path) -> Iterator[str]:
+    """The app with its own SQLite file and one trainee."""
+    database_url = f"sqlite:///{tmp_path / 'browser.db'}"
+    engine = make_engine(database_url)
+    SQLModel.metadata.create_all(engine)
+    with Session(engine) as db:
+        create_user(db=db, username=USERNAME, password=PASSWORD, role="trainee", display_name="Browser Trainee")
+        db.commit()
+    engine.dispose()
+    with serving(database_url, tmp_path / "server.log") as url:
+        yield url
 
 
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (apt-get install chromium)")

@@ -267,7 +267,7 @@ def test_supervisor_lists_sessions_and_replays_them(client: TestClient) -> None:
     session_id = start(client)
     client.post(f"/sessions/{session_id}/turns", data={"text": EMPATHIC})
     listing = client.get("/supervisor")
-    rows = listing.context["rows"]  # type: ignore[attr-defined]
+    rows = listing.context["rows"].items  # type: ignore[attr-defined]
     assert [row.practice.id for row in rows] == [session_id]
     assert rows[0].replies == 1 and set(rows[0].averages) == DIMENSIONS
     assert f'href="/supervisor/sessions/{session_id}"' in listing.text and "trainee" in listing.text

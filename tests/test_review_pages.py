@@ -239,7 +239,14 @@ def test_export_downloads_the_transcript_with_reviews_and_is_audited(
     name = f"peer-practice-session-{session_id}.json"
     assert response.headers["content-disposition"] == f"attachment; filename=\"{name}\"; filename*=UTF-8''{name}"
     body = json.loads(response.text)
-    assert body["id"] == session_id and body == client.get(f"/api/sessions/{session_id}").json()
+    states = [turn.pop("persona_state") for turn in body["turns"]]
+    api_body = client.get(f"/api/sessions/{session_id}").json()
+    for turn in api_body["turns"]:
+        turn.pop("persona_state")
+    assert body["id"] == session_id and body == api_body, "the API's transcript, plus the peer's states"
+    peer_states = [s for s, t in zip(states, body["turns"], strict=True) if t["role"] == "peer"]
+    assert all(s is not None and 0 <= s["trust"] <= 100 for s in peer_states), "the peer's state after each turn"
+    assert all(s is None for s, t in zip(states, body["turns"], strict=True) if t["role"] == "trainee")
     trainee_turn = next(t for t in body["turns"] if t["id"] == turn_id)
     assert trainee_turn["text"] == EMPATHIC_LINES[0] and trainee_turn["reviews"][0]["text"] == "Well done."
     assert trainee_turn["scores"] == trainee_turn["grade"]["scores"]

@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 from app.auth.accounts import find_user
 from app.models import AuditEvent, Cohort, CohortMember, PracticeSession, Turn, User
+from app.routes.staff_views import PEOPLE_PAGE
 from tests.factories import EMPATHIC_LINES, PASSWORD, csrf_header, make_user, say, start_session
 
 NEW_USER = {"username": "rosa", "display_name": "Rosa Díaz", "role": "trainee", "password": "a long password"}
@@ -44,7 +45,7 @@ def test_staff_page_lists_people_content_and_the_audit_log(staff: TestClient, cl
     assert page.status_code == 200
     context = ctx(page)
     assert context["section"] == "staff" and context["note"] is None
-    people = {row.user.username: row for row in context["people"]}
+    people = {row.user.username: row for row in context["people"].items}
     assert people["trainee"].cohorts == ["cohort-a"] and people["trainee"].sessions == 1
     assert people["pat"].user.role == "staff"
     assert [u.username for u in context["members"]] == ["trainee"], "staff are never cohort members"
@@ -198,7 +199,7 @@ def test_staff_deletes_a_trainee_after_confirming(staff: TestClient, client: Tes
     assert event.detail == {"username": "trainee", "sessions_deleted": 1}
     page = staff.get("/staff")
     assert ctx(page)["note"] == "Deleted trainee and 1 practice session."
-    assert "trainee" not in [row.user.username for row in ctx(page)["people"]]
+    assert "trainee" not in [row.user.username for row in ctx(page)["people"].items]
     assert staff.get(f"/staff/users/{trainee_id}/delete").status_code == 404
 
 
@@ -274,3 +275,12 @@ def test_everyone_signed_in_can_download_their_data(client_for: Callable[..., Te
     assert 'href="/me/export"' in page.text and "Download my data" in page.text
     download = user_client.get("/me/export")
     assert download.status_code == 200 and download.headers["content-disposition"].startswith("attachment")
+
+
+def test_people_list_is_paged(staff: TestClient, db: Session) -> None:
+    for _ in range(PEOPLE_PAGE.per_page):
+        make_user(db)
+    first = ctx(staff.get("/staff"))["people"]
+    assert first.total == PEOPLE_PAGE.per_page + 1 and len(first.items) == PEOPLE_PAGE.per_page and first.has_next
+    second = staff.get("/staff?page=2")
+    assert len(ctx(second)["people"].items) == 1 and 'rel="prev"' in second.text

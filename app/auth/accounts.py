@@ -4,6 +4,7 @@ use case commits them together with its audit row."""
 from pwdlib import PasswordHash
 from sqlalchemy import func
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from app.auth.passwords import MAX_PASSWORD_CHARS, password_problem
 from app.auth.sessions import revoke_all_sessions
@@ -143,8 +144,13 @@ def join_cohort(*, db: Session, username: str, cohort: str) -> tuple[User, Cohor
     return user, group
 
 
+def users_query() -> SelectOfScalar[User]:
+    """Everyone, by role then name."""
+    return select(User).order_by(col(User.role), col(User.username))
+
+
 def list_users(*, db: Session) -> list[User]:
-    return list(db.exec(select(User).order_by(col(User.role), col(User.username))).all())
+    return list(db.exec(users_query()).all())
 
 
 def list_cohorts(*, db: Session) -> list[Cohort]:

@@ -205,6 +205,59 @@ class ResetFailed(SignInRefused):
     action: ClassVar[str] = "reset-failed"
 
 
+@dataclass(frozen=True, kw_only=True)
+class BlindGraded(Event):
+    """A supervisor graded a trainee's reply without seeing the grader's scores."""
+
+    action: ClassVar[str] = "blind-grade"
+    turn_id: int
+    session: str
+
+    @property
+    def target(self) -> str:
+        return f"turn:{self.turn_id}"
+
+    def detail(self) -> dict[str, Any]:
+        return {"session": self.session}
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProgressViewed(AccountEvent):
+    """Someone other than the trainee read the trainee's progress."""
+
+    action: ClassVar[str] = "view-progress"
+
+
+@dataclass(frozen=True, kw_only=True)
+class CohortExported(Event):
+    action: ClassVar[str] = "export"
+    cohort_id: int
+    file: str
+
+    @property
+    def target(self) -> str:
+        return f"cohort:{self.cohort_id}"
+
+    def detail(self) -> dict[str, Any]:
+        return {"file": self.file}
+
+
+@dataclass(frozen=True, kw_only=True)
+class LabelsExported(Event):
+    """Supervisors' labels on one rubric, exported as training examples."""
+
+    action: ClassVar[str] = "export-labels"
+    rubric_id: str
+    cohort_id: int | None
+
+    @property
+    def target(self) -> str:
+        return f"rubric:{self.rubric_id}"
+
+    def detail(self) -> dict[str, Any]:
+        return {"cohort": self.cohort_id}
+
+
 def record(*, db: Session, actor: User | None, event: Event) -> None:
     """Add the event's audit row to the caller's transaction (the caller commits)."""
     db.add(

@@ -5,7 +5,18 @@ from dataclasses import dataclass
 from sqlalchemy import func
 from sqlmodel import Session, col, delete, select
 
-from app.models import AuthSession, CohortMember, GradeRecord, PasswordReset, PracticeSession, Review, Turn, User
+from app.models import (
+    AuthSession,
+    BlindGrade,
+    CohortMember,
+    GradeRecord,
+    PasswordReset,
+    PracticeSession,
+    Review,
+    ReviewReceipt,
+    Turn,
+    User,
+)
 
 
 def sessions_of(db: Session, user: User) -> list[PracticeSession]:
@@ -20,7 +31,9 @@ def delete_user_data(*, db: Session, user: User) -> int:
     session_ids = [s.id for s in sessions]
     turn_ids = select(Turn.id).where(col(Turn.session_id).in_(session_ids))
     db.exec(delete(Review).where(col(Review.turn_id).in_(turn_ids)))
+    db.exec(delete(BlindGrade).where(col(BlindGrade.turn_id).in_(turn_ids)))
     db.exec(delete(GradeRecord).where(col(GradeRecord.turn_id).in_(turn_ids)))
+    db.exec(delete(ReviewReceipt).where(col(ReviewReceipt.user_id) == user.id))
     db.exec(delete(Turn).where(col(Turn.session_id).in_(session_ids)))
     db.exec(delete(PracticeSession).where(col(PracticeSession.id).in_(session_ids)))
     db.exec(delete(CohortMember).where(col(CohortMember.user_id) == user.id))
@@ -29,6 +42,9 @@ def delete_user_data(*, db: Session, user: User) -> int:
     for review in db.exec(select(Review).where(Review.author_id == user.id)).all():
         review.author_id = None
         db.add(review)
+    for blind in db.exec(select(BlindGrade).where(BlindGrade.author_id == user.id)).all():
+        blind.author_id = None
+        db.add(blind)
     db.delete(user)
     db.flush()
     return len(session_ids)

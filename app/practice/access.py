@@ -6,9 +6,10 @@ import re
 from sqlmodel import Session
 
 from app.auth.access import can_read, can_review, can_write
-from app.auth.audit import SessionViewed, record
+from app.auth.audit import SessionViewed
 from app.errors import NotAllowed, NotFound
 from app.models import PracticeSession, User
+from app.practice.audit_log import record_once
 
 NOT_FOUND = "No such practice session."
 
@@ -25,7 +26,7 @@ def readable_session(*, db: Session, user: User, session_id: str) -> PracticeSes
     if practice is None or not can_read(db=db, user=user, practice=practice):
         raise SessionNotFound(NOT_FOUND)
     if practice.trainee_id != user.id:
-        record(db=db, actor=user, event=SessionViewed(session_id=practice.id))
+        record_once(db=db, actor=user, event=SessionViewed(session_id=practice.id))
         db.commit()
     return practice
 

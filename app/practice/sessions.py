@@ -1,8 +1,8 @@
 """Starting, finding, listing and ending practice sessions."""
 
-from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select
 
+from app.auth.access import visible_sessions_clause
 from app.content.catalog import Entry
 from app.content.personas import Persona
 from app.content.rubrics import Rubric
@@ -22,6 +22,7 @@ from app.persona.state import initial_state
 from app.practice.access import SessionNotFound, writable_session
 from app.practice.context import PracticeContext
 from app.practice.limits import check_session_rate
+from app.practice.paging import Page, PageRequest, page_query
 from app.transcript import ContextTurn
 
 
@@ -116,14 +117,11 @@ def as_context(turns: list[Turn]) -> list[ContextTurn]:
     ]
 
 
-def list_sessions(
-    *, db: Session, visible: ColumnElement[bool] | None = None, limit: int = 200
-) -> list[PracticeSession]:
-    """Newest first; `visible` narrows the list to what one user may read (see app.auth.access)."""
-    query = select(PracticeSession)
-    if visible is not None:
-        query = query.where(visible)
-    return list(db.exec(query.order_by(col(PracticeSession.created_at).desc()).limit(limit)).all())
+def list_sessions(*, db: Session, user: User, paging: PageRequest) -> Page[PracticeSession]:
+    """The sessions this user may read, newest first: their own, their cohorts' for supervisors, all for staff."""
+    query = select(PracticeSession).where(visible_sessions_clause(db=db, user=user))
+    query = query.order_by(col(PracticeSession.created_at).desc(), col(PracticeSession.id))
+    return page_query(db=db, query=query, request=paging)
 
 
 def end_session(*, db: Session, user: User, session_id: str) -> PracticeSession:

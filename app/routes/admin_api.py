@@ -6,19 +6,21 @@ from typing import Any
 from fastapi import APIRouter, Request, Response, status
 from pydantic import BaseModel, Field
 
-from app.auth.accounts import list_cohorts, list_users
-from app.auth.audit import recent_events
+from app.auth.accounts import list_cohorts, users_query
 from app.auth.deps import CurrentUser, ReviewerUser, StaffUser
 from app.config import get_settings
 from app.db import SessionDep
 from app.errors import NotAllowed, NotFound
 from app.models import AuditEvent, Cohort, User
+from app.practice.audit_log import audit_page
 from app.practice.context import PracticeDep
 from app.practice.exports import export_my_data
+from app.practice.paging import page_query
 from app.practice.people import add_cohort_member, create_user, delete_user, make_reset_code
 from app.practice.reviews import ReviewRequest, review_turn
 from app.routes.auth_api import UserPublic, confirm_staff_action, user_public
 from app.routes.guards import RecordId
+from app.routes.list_params import AuditQuery, PageQuery, paged
 from app.routes.presenters import review_public
 from app.routes.responses import CHANGES, SIGNED_IN, errors
 from app.routes.schemas import ReviewCreate, ReviewPublic
@@ -62,8 +64,12 @@ def _require_password(request: Request, db: SessionDep, staff: User, body: Passw
 
 
 @router.get("/users", responses=errors(403))
-def users(db: SessionDep, _staff: StaffUser) -> list[UserPublic]:
-    return [user_public(u) for u in list_users(db=db)]
+def users(
+    request: Request, response: Response, db: SessionDep, _staff: StaffUser, paging: PageQuery
+) -> list[UserPublic]:
+    """Everyone, by role then name; paged (`X-Total-Count`, `Link`)."""
+    found = page_query(db=db, query=users_query(), request=paging)
+    return [user_public(u) for u in paged(response, request.url, found)]
 
 
 @router.post("/users", status_code=status.HTTP_201_CREATED, responses=errors(*CHANGES))
@@ -117,8 +123,12 @@ def add_member(cohort_id: RecordId, body: CohortMemberAdd, db: SessionDep, staff
 
 
 @router.get("/audit", responses=errors(403))
-def audit(db: SessionDep, _staff: StaffUser) -> list[AuditEvent]:
-    return recent_events(db=db)
+def audit(
+    request: Request, response: Response, db: SessionDep, staff: StaffUser, audit_filter: AuditQuery, paging: PageQuery
+) -> list[AuditEvent]:
+    """The audit log, newest first, filtered by who (username), action and date (YYYY-MM-DD); paged."""
+    found = audit_page(db=db, viewer=staff, audit_filter=audit_filter, paging=paging)
+    return paged(response, request.url, found)
 
 
 @router.get("/me/export")

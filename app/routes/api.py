@@ -1,9 +1,8 @@
 """The JSON API under /api: personas, rubrics, sessions and turns."""
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, Response, status
 from sqlmodel import Session
 
-from app.auth.access import visible_sessions_clause
 from app.auth.deps import CurrentUser
 from app.db import SessionDep, in_session
 from app.models import User
@@ -12,6 +11,7 @@ from app.practice.context import PracticeDep
 from app.practice.replies import finish_pending_replies
 from app.practice.sessions import end_session, list_sessions, start_session
 from app.practice.turns import take_turn
+from app.routes.list_params import PageQuery, paged
 from app.routes.presenters import grade_public, session_list_item, state_public, transcript, turn_public
 from app.routes.responses import CHANGES, SIGNED_IN, errors
 from app.routes.schemas import (
@@ -45,10 +45,13 @@ def rubrics(ctx: PracticeDep, _user: CurrentUser) -> list[RubricSummary]:
 
 
 @router.get("/sessions")
-def sessions(db: SessionDep, user: CurrentUser) -> list[SessionListItem]:
-    """The sessions this user may read: their own, their cohorts' for supervisors, all for staff."""
-    visible = visible_sessions_clause(db=db, user=user)
-    return [session_list_item(p) for p in list_sessions(db=db, visible=visible)]
+def sessions(
+    request: Request, response: Response, db: SessionDep, user: CurrentUser, paging: PageQuery
+) -> list[SessionListItem]:
+    """The sessions this user may read, newest first: their own, their cohorts' for supervisors, all for
+    staff. Paged: `X-Total-Count` and `Link` headers give the total and the pages beside."""
+    found = list_sessions(db=db, user=user, paging=paging)
+    return [session_list_item(p) for p in paged(response, request.url, found)]
 
 
 @router.post("/sessions", status_code=status.HTTP_201_CREATED, responses=errors(*CHANGES, 404, 429))

@@ -2,7 +2,8 @@
 
 Every form works as a plain POST (303 back to a page); with htmx the same routes answer with the
 partial templates ("_*.html") that the page swaps in. The peer's reply streams over SSE. The
-replay with supervisors' reviews is in `review_pages`, the staff page in `staff_pages`.
+replay with supervisors' reviews is in `review_pages`, the staff page in `staff_pages`, the sessions
+list (a review queue), progress and cohorts in `supervision_pages`.
 """
 
 from typing import Annotated, Any
@@ -11,7 +12,6 @@ from fastapi import APIRouter, Form, Request, Response, status
 from sqlmodel import Session
 from sse_starlette import EventSourceResponse
 
-from app.auth.access import visible_sessions_clause
 from app.auth.deps import CurrentUser
 from app.db import SessionDep, in_session
 from app.errors import Conflict, DomainError, Invalid, NotFound, TooMany
@@ -19,11 +19,11 @@ from app.models import Turn, TurnRole, User
 from app.practice.access import readable_session, writable_session
 from app.practice.context import PracticeContext, PracticeDep
 from app.practice.replies import finish_pending_replies
+from app.practice.reviews import reviews_for
 from app.practice.sessions import (
     UnknownScenario,
     coaching_held_back,
     end_session,
-    list_sessions,
     list_turns,
     start_session,
 )
@@ -33,7 +33,7 @@ from app.routes.guards import RecordId
 from app.routes.page_kit import OwnSessionDep, is_htmx, render, see_other
 from app.routes.presenters import grade_public, state_public, turn_public
 from app.routes.streaming import peer_events
-from app.routes.views import Exchange, exchanges, revealed_facts, session_row, trust_change
+from app.routes.views import Exchange, exchanges, revealed_facts, trust_change
 
 router = APIRouter(include_in_schema=False)
 
@@ -89,7 +89,11 @@ def _chat_context(
     practice = writable_session(db=db, user=user, session_id=session_id)
     held_back = coaching_held_back(practice, user)
     turns = list_turns(db=db, session_id=practice.id)
-    public = [turn_public(g.turn, None if held_back else g.grade) for g in graded_turns(db=db, turns=turns)]
+    reviews = reviews_for(db=db, turn_ids=[t.id for t in turns if t.id is not None])
+    public = [
+        turn_public(g.turn, None if held_back else g.grade, reviews.get(g.turn.id or 0))
+        for g in graded_turns(db=db, turns=turns)
+    ]
     return {
         "section": "practice",
         "practice": practice,
@@ -175,6 +179,8 @@ def _summary_context(*, db: Session, ctx: PracticeContext, user: User, session_i
     practice = readable_session(db=db, user=user, session_id=session_id)
     persona, rubric = ctx.catalog.persona(practice.persona_id), ctx.catalog.rubric(practice.rubric_id)
     graded = graded_turns(db=db, turns=list_turns(db=db, session_id=practice.id))
+    reviews = reviews_for(db=db, turn_ids=[g.turn.id for g in graded if g.turn.id is not None])
+    names = {d.key: d.name for d in rubric.dimensions}
     state = state_public(practice.persona_state)
     return {
         "section": "practice",
@@ -182,7 +188,7 @@ def _summary_context(*, db: Session, ctx: PracticeContext, user: User, session_i
         "persona": persona,
         "rubric": rubric,
         "summary": summarise(rubric=rubric, graded=graded),
-        "grades": {g.turn.id: grade_public(g.grade) for g in graded if g.grade is not None},
+        "grades": {g.turn.id: grade_public(g.grade, reviews.get(g.turn.id or 0), names) for g in graded if g.grade},
         "state": state,
         "facts": revealed_facts(persona, state.revealed),
     }
@@ -196,16 +202,3 @@ async def summary(request: Request, session_id: str, ctx: PracticeDep, user: Cur
     await finish_pending_replies(ctx=ctx, session_id=session_id)
     context = await in_session(_summary_context, ctx=ctx, user=user, session_id=session_id)
     return render(request, "summary.html", context)
-
-
-# --- supervisor --------------------------------------------------------------------------------
-
-
-@router.get("/supervisor")
-def supervisor(request: Request, db: SessionDep, ctx: PracticeDep, user: CurrentUser) -> Response:
-    """Supervisors see their cohorts' sessions, staff everyone's, trainees their own."""
-    visible = visible_sessions_clause(db=db, user=user)
-    rows = [session_row(db=db, ctx=ctx, practice=practice) for practice in list_sessions(db=db, visible=visible)]
-    rubric = ctx.catalog.rubrics.get(ctx.settings.default_rubric)
-    context = {"section": "supervisor", "rows": rows, "rubric": rubric.item if rubric else None}
-    return render(request, "supervisor.html", context)

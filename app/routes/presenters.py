@@ -6,11 +6,13 @@ from sqlmodel import Session
 
 from app.grading.base import Coaching
 from app.models import GradeRecord, PracticeSession, Review, Turn, User
+from app.practice.reviewed_coaching import overrides_of, reviewed_coaching
 from app.practice.reviews import effective_scores, reviews_for
 from app.practice.sessions import coaching_held_back, list_turns
 from app.practice.summary import GradedTurn, graded_turns
 from app.routes.schemas import (
     GradePublic,
+    OverridePublic,
     PersonaStatePublic,
     ReviewPublic,
     SessionListItem,
@@ -19,14 +21,19 @@ from app.routes.schemas import (
 )
 
 
-def grade_public(grade: GradeRecord | None) -> GradePublic | None:
+def grade_public(
+    grade: GradeRecord | None, reviews: list[Review] | None = None, names: dict[str, str] | None = None
+) -> GradePublic | None:
+    """The grade with its coaching as supervisors' overrides leave it (`names`: dimension key → name)."""
     if grade is None:
         return None
+    overrides = overrides_of(grade.scores, reviews or [])
     return GradePublic(
         grader=grade.grader,
         scores=grade.scores,
         evidence=grade.evidence,
-        coaching=Coaching.model_validate(grade.coaching),
+        coaching=reviewed_coaching(Coaching.model_validate(grade.coaching), overrides, names or {}),
+        overrides=[OverridePublic.model_validate(o, from_attributes=True) for o in overrides],
     )
 
 
@@ -34,8 +41,11 @@ def review_public(review: Review) -> ReviewPublic:
     return ReviewPublic.model_validate(review, from_attributes=True)
 
 
-def turn_public(turn: Turn, grade: GradeRecord | None = None, reviews: list[Review] | None = None) -> TurnPublic:
+def turn_public(
+    turn: Turn, grade: GradeRecord | None = None, reviews: list[Review] | None = None, *, with_state: bool = False
+) -> TurnPublic:
     reviews = reviews or []
+    state = turn.persona_state if with_state and turn.role == "peer" else None
     return TurnPublic(
         id=turn.id or 0,
         position=turn.position,
@@ -44,9 +54,10 @@ def turn_public(turn: Turn, grade: GradeRecord | None = None, reviews: list[Revi
         status=turn.status,
         error=turn.error,
         created_at=turn.created_at,
-        grade=grade_public(grade),
+        grade=grade_public(grade, reviews),
         reviews=[review_public(r) for r in reviews],
         scores=effective_scores(grade, reviews) if grade else None,
+        persona_state=state_public(state) if state else None,
     )
 
 
@@ -80,6 +91,7 @@ def session_public(
     reviews: dict[int, list[Review]] | None = None,
     *,
     held_back: bool = False,
+    with_states: bool = False,
 ) -> SessionPublic:
     reviews = reviews or {}
     return SessionPublic(
@@ -95,16 +107,17 @@ def session_public(
         created_at=practice.created_at,
         ended_at=practice.ended_at,
         persona_state=None if held_back else state_public(practice.persona_state),
-        turns=[turn_public(g.turn, g.grade, reviews.get(g.turn.id or 0)) for g in graded],
+        turns=[turn_public(g.turn, g.grade, reviews.get(g.turn.id or 0), with_state=with_states) for g in graded],
     )
 
 
-def transcript(*, db: Session, practice: PracticeSession, viewer: User) -> SessionPublic:
+def transcript(*, db: Session, practice: PracticeSession, viewer: User, with_states: bool = False) -> SessionPublic:
     """A whole session as the API returns it: turns, grades, reviews and the scores after review.
 
-    A running assessment shows its trainee only the words: no grades, reviews or peer state."""
+    A running assessment shows its trainee only the words: no grades, reviews or peer state.
+    `with_states` adds the peer's state after each peer turn (the supervisor's export)."""
     turns = list_turns(db=db, session_id=practice.id)
     if coaching_held_back(practice, viewer):
         return session_public(practice, [GradedTurn(turn=t, grade=None) for t in turns], held_back=True)
     reviews = reviews_for(db=db, turn_ids=[t.id for t in turns if t.id is not None])
-    return session_public(practice, graded_turns(db=db, turns=turns), reviews)
+    return session_public(practice, graded_turns(db=db, turns=turns), reviews, with_states=with_states)

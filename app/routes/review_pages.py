@@ -16,6 +16,7 @@ from app.practice.access import readable_session, reviewable_session
 from app.practice.context import PracticeContext, PracticeDep
 from app.practice.exports import session_to_export
 from app.practice.replies import finish_pending_replies
+from app.practice.review_queue import mark_reviews_seen
 from app.practice.reviews import ReviewRejected, review_turn
 from app.practice.sessions import coaching_held_back
 from app.routes.guards import RecordId
@@ -34,6 +35,7 @@ def _replay_context(*, db: Session, ctx: PracticeContext, user: User, session_id
     practice = readable_session(db=db, user=user, session_id=session_id)
     if coaching_held_back(practice, user):
         return None
+    mark_reviews_seen(db=db, viewer=user, practice=practice)
     return replay_context(db=db, ctx=ctx, practice=practice, user=user)
 
 
@@ -78,6 +80,6 @@ def post_review(
 def export_session(session_id: str, db: SessionDep, user: CurrentUser) -> Response:
     """The transcript with grades and reviews, as the JSON API shapes it, to download."""
     practice = session_to_export(db=db, reviewer=user, session_id=session_id)
-    body = transcript(db=db, practice=practice, viewer=user).model_dump_json(indent=2)
+    body = transcript(db=db, practice=practice, viewer=user, with_states=True).model_dump_json(indent=2)
     headers = {"Content-Disposition": attachment(f"peer-practice-session-{practice.id}.json")}
     return Response(body, media_type="application/json", headers=headers)

@@ -59,11 +59,22 @@ class TurnCreate(BaseModel):
     text: str = Field(description="What the trainee says to the peer")
 
 
+class OverridePublic(BaseModel):
+    """A supervisor's change to one level of the grade, as the coaching beside it reports it."""
+
+    dimension: str
+    graded: int = Field(description="The grader's level")
+    reviewed: int = Field(description="The supervisor's level, which stands")
+    reason: str
+    author: str
+
+
 class GradePublic(BaseModel):
     grader: str
-    scores: dict[str, int]
+    scores: dict[str, int] = Field(description="The grader's own levels (the reviewed ones are the turn's scores)")
     evidence: dict[str, list[str]]
-    coaching: Coaching
+    coaching: Coaching = Field(description="The coaching, with the supervisors' overrides taken into account")
+    overrides: list[OverridePublic] = Field(default_factory=list)
 
 
 class ReviewPublic(BaseModel):
@@ -94,6 +105,9 @@ class TurnPublic(BaseModel):
     grade: GradePublic | None = None
     reviews: list[ReviewPublic] = Field(default_factory=list)
     scores: dict[str, int] | None = Field(default=None, description="The grade after supervisors' overrides")
+    persona_state: "PersonaStatePublic | None" = Field(
+        default=None, description="The peer's state after this peer turn, as the replay shows it (exports only)"
+    )
 
 
 class PersonaStatePublic(BaseModel):
@@ -105,6 +119,9 @@ class PersonaStatePublic(BaseModel):
     outcome: bool = Field(description="Whether the conversation reached the persona's outcome")
     stage: str | None = Field(default=None, description="Stage of change, which can move on at the outcome")
     inner_voice: str | None = Field(default=None, description="What the peer thinks but does not say")
+
+
+TurnPublic.model_rebuild()
 
 
 class SessionPublic(BaseModel):

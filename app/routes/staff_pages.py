@@ -4,6 +4,7 @@ Staff only (others get the 403 page). Every form is a plain POST answered with 3
 or with the page again (422) showing the reason beside the field and what was typed.
 """
 
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response, status
@@ -19,8 +20,9 @@ from app.practice.context import PracticeDep
 from app.practice.people import add_cohort_member, create_user, delete_user, make_reset_code, user_to_delete
 from app.routes.auth_api import confirm_staff_action
 from app.routes.guards import RecordId
+from app.routes.list_params import PageQuery
 from app.routes.page_kit import flash, render, see_other, take_flash
-from app.routes.staff_views import FormState, staff_context
+from app.routes.staff_views import PEOPLE_PAGE, FormState, staff_context
 
 router = APIRouter(include_in_schema=False)
 
@@ -29,8 +31,11 @@ FormText = Annotated[str, Form()]
 
 
 @router.get("/staff")
-def staff_home(request: Request, db: SessionDep, ctx: PracticeDep, _staff: StaffUser) -> Response:
-    return render(request, "staff.html", staff_context(db=db, ctx=ctx, note=take_flash(request)))
+def staff_home(request: Request, db: SessionDep, ctx: PracticeDep, _staff: StaffUser, paging: PageQuery) -> Response:
+    people_page = replace(PEOPLE_PAGE, page=paging.page)
+    return render(
+        request, "staff.html", staff_context(db=db, ctx=ctx, note=take_flash(request), people_page=people_page)
+    )
 
 
 @router.post("/staff/users")

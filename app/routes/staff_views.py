@@ -14,8 +14,10 @@ from app.content.catalog import Catalog
 from app.content.loader import ContentError
 from app.models import ROLES, User
 from app.practice.context import PracticeContext
+from app.practice.paging import PageRequest, page_of
 
-AUDIT_ROWS = 100
+AUDIT_ROWS = 20
+PEOPLE_PAGE = PageRequest(page=1, per_page=50)
 _KIND_ORDER = {"rubric": 0, "persona": 1, "shared": 2}
 
 
@@ -98,12 +100,16 @@ def staff_context(
     note: str | None = None,
     new_user: FormState | None = None,
     new_member: FormState | None = None,
+    people_page: PageRequest = PEOPLE_PAGE,
 ) -> dict[str, Any]:
     people = people_rows(db=db)
+    shown = page_of(people, people_page)
     return {
         "section": "staff",
         "note": note,
-        "people": people,
+        "people": shown,
+        "previous_url": f"/staff?page={shown.page - 1}#people",
+        "next_url": f"/staff?page={shown.page + 1}#people",
         "members": [row.user for row in people if row.user.role != "staff"],
         "roles": ROLES,
         "cohorts": list_cohorts(db=db),

@@ -1,14 +1,9 @@
-"""What the pages show, shaped from the practice loop's rows: exchanges and session rows (replay: replay_views)."""
+"""What the chat pages show, shaped from the practice loop's rows (the replay's: replay_views)."""
 
 from dataclasses import dataclass
 
-from sqlmodel import Session
-
 from app.content.personas import HiddenFact, Persona
-from app.models import PracticeSession, Turn
-from app.practice.context import PracticeContext
-from app.practice.sessions import list_turns
-from app.practice.summary import graded_turns, summarise
+from app.models import Turn
 from app.routes.schemas import TurnPublic
 
 
@@ -43,25 +38,3 @@ def trust_change(turns: list[Turn]) -> int | None:
 def revealed_facts(persona: Persona, revealed: list[str]) -> list[HiddenFact]:
     known = {fact.id: fact for fact in persona.hidden_facts}
     return [known[fact_id] for fact_id in revealed if fact_id in known]
-
-
-@dataclass(frozen=True)
-class SessionRow:
-    """One line of the supervisor's list."""
-
-    practice: PracticeSession
-    persona_name: str
-    replies: int
-    averages: dict[str, float]
-
-
-def session_row(*, db: Session, ctx: PracticeContext, practice: PracticeSession) -> SessionRow:
-    graded = graded_turns(db=db, turns=list_turns(db=db, session_id=practice.id))
-    persona = ctx.catalog.personas.get(practice.persona_id)
-    rubric = ctx.catalog.rubrics.get(practice.rubric_id)
-    return SessionRow(
-        practice=practice,
-        persona_name=persona.item.name if persona else practice.persona_id,
-        replies=sum(1 for g in graded if g.turn.role == "trainee"),
-        averages=summarise(rubric=rubric.item, graded=graded).averages if rubric else {},
-    )

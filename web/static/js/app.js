@@ -3,6 +3,12 @@
   "use strict";
   document.documentElement.classList.add("js");
 
+  // The printable report's Print button.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-print]");
+    if (button) window.print();
+  });
+
   function isComposer(el) {
     return el && el.matches && el.matches("textarea[data-composer]");
   }
