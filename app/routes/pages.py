@@ -23,6 +23,7 @@ from app.practice.sessions import (
     UnknownScenario,
     coaching_held_back,
     end_session,
+    find_session,
     list_sessions,
     list_turns,
     start_session,
@@ -171,8 +172,8 @@ def end(session_id: str, db: SessionDep, user: CurrentUser) -> Response:
     return see_other(f"/sessions/{practice.id}/summary")
 
 
-def _summary_context(*, db: Session, ctx: PracticeContext, user: User, session_id: str) -> dict[str, Any]:
-    practice = readable_session(db=db, user=user, session_id=session_id)
+def _summary_context(*, db: Session, ctx: PracticeContext, session_id: str) -> dict[str, Any]:
+    practice = find_session(db=db, session_id=session_id)
     persona, rubric = ctx.catalog.persona(practice.persona_id), ctx.catalog.rubric(practice.rubric_id)
     graded = graded_turns(db=db, turns=list_turns(db=db, session_id=practice.id))
     state = state_public(practice.persona_state)
@@ -194,7 +195,7 @@ async def summary(request: Request, session_id: str, ctx: PracticeDep, user: Cur
     if coaching_held_back(practice, user):  # an assessment shows its grades only once it has ended
         return see_other(f"/sessions/{practice.id}")
     await finish_pending_replies(ctx=ctx, session_id=session_id)
-    context = await in_session(_summary_context, ctx=ctx, user=user, session_id=session_id)
+    context = await in_session(_summary_context, ctx=ctx, session_id=session_id)
     return render(request, "summary.html", context)
 
 
