@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from http import HTTPStatus
 
+import anyio.to_thread
 from fastapi import FastAPI, Request, Response, status
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
@@ -18,6 +19,8 @@ from app.config import Settings, get_settings
 from app.db import get_engine, size_thread_pool
 from app.errors import DomainError
 from app.llm import connection_pool
+from app.logsafe import log_failure
+from app.practice.context import warm_up
 from app.routes import (
     account_pages,
     admin_api,
@@ -35,6 +38,8 @@ from app.routes import (
 )
 from app.security import BodySizeLimitMiddleware, CSRFMiddleware, SecurityHeadersMiddleware
 from app.templating import WEB_DIR, templates
+
+log = logging.getLogger(__name__)
 
 
 def _wants_json(request: Request) -> bool:
@@ -92,7 +97,12 @@ def _add_middleware(application: FastAPI, settings: Settings) -> None:
 @asynccontextmanager
 async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
     """Worker threads sized from settings; connections to the LLM endpoint kept open for the app's life."""
-    size_thread_pool(get_settings())
+    settings = get_settings()
+    size_thread_pool(settings)
+    try:
+        await anyio.to_thread.run_sync(warm_up, settings)
+    except Exception:  # a broken content file or model shows on the staff page; the app still starts
+        log_failure(log, "warming up the content and graders failed")
     async with connection_pool():
         yield
 

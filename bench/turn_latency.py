@@ -74,6 +74,7 @@ def make_trainee(database_url: str) -> str:
     upgrade_database(database_url)
     with Session(engine_for(database_url)) as db:
         create_user(db=db, username="bench", password=PASSWORD, role="trainee")
+        db.commit()
     return "bench"
 
 

@@ -2,14 +2,15 @@
 
 import asyncio
 import time
+from datetime import timedelta
 
 from sqlmodel import Session, select
 
 from app.config import get_settings
-from app.models import GradeRecord
+from app.models import GradeRecord, Turn, TurnStatus, utcnow
 from app.persona.events import Piece, Replace
 from app.practice.context import build_context
-from app.practice.replies import GradeSaved, PeerEvent, ReplySaved, stream_peer_events
+from app.practice.replies import GradeSaved, PeerEvent, ReplySaved, finish_pending_replies, stream_peer_events
 from app.practice.sessions import start_session
 from app.practice.turns import submit_turn
 from tests.fault_server import DEFAULT_REPLY, FaultServer, cut, hang, says
@@ -81,3 +82,25 @@ async def test_a_reply_that_breaks_off_is_saved_as_far_as_it_got(db: Session, fa
     saved = next(e for e in events if isinstance(e, ReplySaved))
     assert saved.turn.status == "failed" and "cut off" in (saved.turn.error or "")
     assert saved.turn.text == "".join(pieces).strip()
+
+
+async def test_a_judge_grade_lost_with_its_worker_is_redone_on_the_next_read(
+    db: Session, fault_llm: FaultServer
+) -> None:
+    ctx = build_context(get_settings())
+    practice = start_session(db=db, ctx=ctx, persona_id="dana-alcohol", rubric_id="crss-core")
+    submitted = await submit_turn(ctx=ctx, session_id=practice.id, text=EMPATHIC)
+    trainee, peer = db.get(Turn, submitted.trainee_turn.id), db.get(Turn, submitted.peer_turn.id)
+    assert trainee is not None and peer is not None
+    # The reply was saved, then the worker died before its judge did: only the quick grade is kept.
+    peer.text, peer.status = "It's been a lot.", TurnStatus.COMPLETE
+    trainee.created_at = utcnow() - timedelta(hours=1)
+    db.add_all([peer, trainee])
+    db.commit()
+    assert grader_of(db, trainee.id) != "llm:judge"
+    await finish_pending_replies(ctx=ctx, session_id=practice.id)  # what every read of the session does
+    for _ in range(50):
+        await asyncio.sleep(0.1)
+        if grader_of(db, trainee.id) == "llm:judge":
+            return
+    raise AssertionError("the lost judge grade was not redone")

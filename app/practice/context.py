@@ -56,6 +56,14 @@ def build_context(settings: Settings) -> PracticeContext:
     return PracticeContext(settings=settings, catalog=get_catalog(settings.content_dir), engine=build_engine(settings))
 
 
+def warm_up(settings: Settings) -> None:
+    """Load the content and every rubric's offline grader (embedding model, classifier) before the first
+    request, so the first trainees of a class do not wait for them, all loading them at once."""
+    ctx = build_context(settings)
+    for rubric_id in ctx.catalog.rubrics:
+        ctx.grader_for(rubric_id)
+
+
 def get_practice_context(settings: Annotated[Settings, Depends(get_settings)]) -> PracticeContext:
     return build_context(settings)
 

@@ -1,5 +1,7 @@
 """Starting, finding, listing and ending practice sessions."""
 
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from app.auth.access import visible_sessions_clause
@@ -42,16 +44,12 @@ def coaching_held_back(practice: PracticeSession, viewer: User | None = None) ->
 
 
 def _record_version(*, db: Session, kind: str, item_id: str, entry: Entry[Persona] | Entry[Rubric]) -> None:
-    exists = db.exec(
-        select(ContentVersion).where(
-            ContentVersion.kind == kind,
-            ContentVersion.item_id == item_id,
-            ContentVersion.version == entry.version,
-        )
-    ).first()
-    if exists is None:
-        text = entry.path.read_text(encoding="utf-8")
-        db.add(ContentVersion(kind=kind, item_id=item_id, version=entry.version, text=text))
+    """Keep a copy of the content file as this session uses it (once per version, even when two
+    sessions start with a new version at the same moment)."""
+    insert = sqlite_insert if db.get_bind().dialect.name == "sqlite" else postgresql_insert
+    text = entry.path.read_text(encoding="utf-8")
+    row = {"kind": kind, "item_id": item_id, "version": entry.version, "text": text, "created_at": utcnow()}
+    db.exec(insert(ContentVersion).values(**row).on_conflict_do_nothing())
 
 
 def start_session(

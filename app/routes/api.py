@@ -9,7 +9,7 @@ from app.models import User
 from app.practice.access import readable_session
 from app.practice.context import PracticeDep
 from app.practice.replies import finish_pending_replies
-from app.practice.sessions import end_session, list_sessions, start_session
+from app.practice.sessions import end_session, find_session, list_sessions, start_session
 from app.practice.turns import take_turn
 from app.routes.list_params import PageQuery, paged
 from app.routes.presenters import grade_public, session_list_item, state_public, transcript, turn_public
@@ -63,12 +63,12 @@ def create_session(body: SessionCreate, db: SessionDep, ctx: PracticeDep, user: 
 
 
 def _read_transcript(*, db: Session, user: User, session_id: str) -> SessionPublic:
-    return transcript(db=db, practice=readable_session(db=db, user=user, session_id=session_id), viewer=user)
+    return transcript(db=db, practice=find_session(db=db, session_id=session_id), viewer=user)
 
 
 @router.get("/sessions/{session_id}", responses=errors(404))
 async def read_session(session_id: str, ctx: PracticeDep, user: CurrentUser) -> SessionPublic:
-    await in_session(readable_session, user=user, session_id=session_id)
+    await in_session(readable_session, user=user, session_id=session_id)  # may they? (and the audit row)
     await finish_pending_replies(ctx=ctx, session_id=session_id)
     return await in_session(_read_transcript, user=user, session_id=session_id)
 

@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse
 from app.auth.deps import CurrentUser
 from app.db import SessionDep
 from app.models import PracticeSession
-from app.practice.access import readable_session, writable_session
+from app.practice.access import writable_session
 from app.templating import templates
 
 
@@ -39,13 +39,8 @@ def take_flash(request: Request) -> str | None:
     return note if isinstance(note, str) else None
 
 
-def load_readable(session_id: str, db: SessionDep, user: CurrentUser) -> PracticeSession:
-    return readable_session(db=db, user=user, session_id=session_id)
-
-
 def load_writable(session_id: str, db: SessionDep, user: CurrentUser) -> PracticeSession:
     return writable_session(db=db, user=user, session_id=session_id)
 
 
-PracticeSessionDep = Annotated[PracticeSession, Depends(load_readable)]
 OwnSessionDep = Annotated[PracticeSession, Depends(load_writable)]

@@ -24,6 +24,7 @@ from app.practice.sessions import (
     UnknownScenario,
     coaching_held_back,
     end_session,
+    find_session,
     list_turns,
     start_session,
 )
@@ -175,8 +176,8 @@ def end(session_id: str, db: SessionDep, user: CurrentUser) -> Response:
     return see_other(f"/sessions/{practice.id}/summary")
 
 
-def _summary_context(*, db: Session, ctx: PracticeContext, user: User, session_id: str) -> dict[str, Any]:
-    practice = readable_session(db=db, user=user, session_id=session_id)
+def _summary_context(*, db: Session, ctx: PracticeContext, session_id: str) -> dict[str, Any]:
+    practice = find_session(db=db, session_id=session_id)
     persona, rubric = ctx.catalog.persona(practice.persona_id), ctx.catalog.rubric(practice.rubric_id)
     graded = graded_turns(db=db, turns=list_turns(db=db, session_id=practice.id))
     reviews = reviews_for(db=db, turn_ids=[g.turn.id for g in graded if g.turn.id is not None])
@@ -200,5 +201,5 @@ async def summary(request: Request, session_id: str, ctx: PracticeDep, user: Cur
     if coaching_held_back(practice, user):  # an assessment shows its grades only once it has ended
         return see_other(f"/sessions/{practice.id}")
     await finish_pending_replies(ctx=ctx, session_id=session_id)
-    context = await in_session(_summary_context, ctx=ctx, user=user, session_id=session_id)
+    context = await in_session(_summary_context, ctx=ctx, session_id=session_id)
     return render(request, "summary.html", context)

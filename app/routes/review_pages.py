@@ -12,13 +12,13 @@ from sqlmodel import Session
 from app.auth.deps import CurrentUser
 from app.db import SessionDep, in_session
 from app.models import Turn, User
-from app.practice.access import readable_session, reviewable_session
+from app.practice.access import readable_session
 from app.practice.context import PracticeContext, PracticeDep
 from app.practice.exports import session_to_export
 from app.practice.replies import finish_pending_replies
 from app.practice.review_queue import mark_reviews_seen
 from app.practice.reviews import ReviewRejected, review_turn
-from app.practice.sessions import coaching_held_back
+from app.practice.sessions import coaching_held_back, find_session
 from app.routes.guards import RecordId
 from app.routes.page_kit import render, see_other
 from app.routes.presenters import transcript
@@ -32,7 +32,7 @@ ReviewField = Annotated[str, Form()]  # long text gets a readable refusal from r
 
 def _replay_context(*, db: Session, ctx: PracticeContext, user: User, session_id: str) -> dict[str, Any] | None:
     """The replay, or None when it is the trainee's own running assessment (no grades until it ends)."""
-    practice = readable_session(db=db, user=user, session_id=session_id)
+    practice = find_session(db=db, session_id=session_id)
     if coaching_held_back(practice, user):
         return None
     mark_reviews_seen(db=db, viewer=user, practice=practice)
@@ -41,7 +41,7 @@ def _replay_context(*, db: Session, ctx: PracticeContext, user: User, session_id
 
 @router.get("/supervisor/sessions/{session_id}")
 async def replay(request: Request, session_id: str, ctx: PracticeDep, user: CurrentUser) -> Response:
-    await in_session(readable_session, user=user, session_id=session_id)
+    await in_session(readable_session, user=user, session_id=session_id)  # may they? (and the audit row)
     await finish_pending_replies(ctx=ctx, session_id=session_id)
     context = await in_session(_replay_context, ctx=ctx, user=user, session_id=session_id)
     if context is None:
@@ -69,7 +69,7 @@ def post_review(
         )
     except ReviewRejected as exc:
         db.rollback()
-        practice = reviewable_session(db=db, user=user, session_id=session_id)
+        practice = find_session(db=db, session_id=session_id)  # review_turn let them this far
         context = replay_context(db=db, ctx=ctx, practice=practice, user=user, form=form.refused(exc))
         return render(request, "replay.html", context, status.HTTP_422_UNPROCESSABLE_CONTENT)
     turn = db.get(Turn, review.turn_id)
