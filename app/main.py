@@ -51,7 +51,7 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
     headers = {"Retry-After": str(exc.retry_after_s)} if isinstance(exc, TooMany) else None
     if _wants_json(request):
         return JSONResponse({"detail": exc.message}, exc.status, headers=headers)
-    context = {"message": exc.message, "user": getattr(request.state, "user", None)}
+    context = {"message": exc.message, "user": getattr(request.state, "user", None), "status": exc.status}
     return templates.TemplateResponse(request, "error.html", context, status_code=exc.status, headers=headers)
 
 
