@@ -9,7 +9,7 @@ from sqlmodel import Session
 from app.auth.accounts import AccountError, authenticate, password_matches, set_password
 from app.auth.audit import record
 from app.auth.resets import redeem_reset_code
-from app.auth.throttle import check_allowed, forget_failures, record_failure
+from app.auth.throttle import account_key, check_allowed, forget_failures, record_failure
 from app.config import Settings
 from app.errors import DomainError, Invalid, TooMany
 from app.models import User, utcnow
@@ -22,7 +22,7 @@ class WrongCredentials(DomainError):
 
 
 def _attempt_target(username: str) -> str:
-    return f"username:{username.strip()[:80]}"
+    return f"username:{account_key(username)}"
 
 
 def check_password_attempt(*, db: Session, settings: Settings, username: str, address: str) -> None:
