@@ -67,7 +67,7 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
     if _wants_json(request):
         return JSONResponse({"detail": exc.message}, exc.status, headers=headers)
     page = "404.html" if exc.status == HTTPStatus.NOT_FOUND else "error.html"
-    context = {"message": exc.message, "user": getattr(request.state, "user", None)}
+    context = {"message": exc.message, "user": getattr(request.state, "user", None), "status": exc.status}
     return templates.TemplateResponse(request, page, context, status_code=exc.status, headers=headers)
 
 

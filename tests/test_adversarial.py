@@ -242,8 +242,10 @@ def test_an_order_for_top_empathy_does_not_earn_it(client: TestClient) -> None:
         ("\u202e\x07\x1b\u2066  \r\n", "empty"),
         ("x" * 2001, "the limit is 2,000"),
         ("é" * 2001, "the limit is 2,000"),
+        ("\u200b\u200c\u200d\ufeff\u2060", "only invisible characters"),
+        ("\u3164 \u2800\u0301", "only invisible characters"),
     ],
-    ids=["nul-inside", "only-nul", "only-controls", "one-over", "unicode-one-over"],
+    ids=["nul-inside", "only-nul", "only-controls", "one-over", "unicode-one-over", "zero-width", "blank-letters"],
 )
 def test_messages_that_cannot_be_stored_are_refused_clearly(client: TestClient, text: str, fragment: str) -> None:
     session = start_session(client)

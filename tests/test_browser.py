@@ -165,7 +165,7 @@ def test_chat_two_turns_streams_replies_and_shows_grades(base_url: str) -> None:
         page.get_by_role("button", name="End session and see summary").click()
         expect(page.get_by_role("heading", level=1)).to_contain_text("How your conversation")
         page.goto(base_url + "/supervisor")
-        page.get_by_role("link", name="Browser Trainee").click()
+        page.get_by_role("link", name="Browser Trainee", exact=True).click()
         expect(page.locator(".replay-step")).to_have_count(5)
         page.wait_for_load_state("load")
         page.keyboard.press("j")

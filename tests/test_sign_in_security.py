@@ -175,6 +175,15 @@ def test_one_address_guessing_many_accounts_is_throttled(app: FastAPI, db: Sessi
     assert codes[:limit] == [401] * limit and codes[limit:] == [429, 429]
 
 
+def test_a_username_with_a_nul_byte_is_a_plain_failure(app: FastAPI, db: Session) -> None:
+    """PostgreSQL refuses NUL in text; the failure is still counted and logged, without it."""
+    client = TestClient(app)
+    client.get("/login")
+    form = {"username": "dana\x00", "password": "wrong", "csrftoken": client.cookies["csrftoken"]}
+    assert client.post("/login", data=form).status_code == 401
+    assert [e.target for e in _actions(db, "sign-in-failed")] == ["username:dana"]
+
+
 def test_a_successful_sign_in_is_audited_and_clears_the_accounts_failures(app: FastAPI, db: Session) -> None:
     user = make_user(db)
     client = TestClient(app)

@@ -1,1 +1,2 @@
-"""Accounts, roles, cohorts, sign-in, access rules and the audit log."""
+"""Accounts, roles, cohorts, sign-in (server-side sessions, throttling, password rules, resets), access rules
+and the audit log."""

@@ -184,7 +184,7 @@ class SignInRefused(Event):
 
     @property
     def target(self) -> str:
-        return f"username:{self.username.strip()[:80]}"
+        return f"username:{self.username}"
 
     def detail(self) -> dict[str, Any]:
         return {"address": self.address}

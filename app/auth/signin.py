@@ -18,7 +18,7 @@ from app.auth.audit import (
     record,
 )
 from app.auth.resets import redeem_reset_code
-from app.auth.throttle import check_allowed, forget_failures, record_failure
+from app.auth.throttle import account_key, check_allowed, forget_failures, record_failure
 from app.config import Settings
 from app.errors import DomainError, Invalid, TooMany
 from app.models import User, utcnow
@@ -35,7 +35,7 @@ def check_password_attempt(*, db: Session, settings: Settings, username: str, ad
     try:
         check_allowed(db=db, settings=settings, username=username, address=address)
     except TooMany:
-        record(db=db, actor=None, event=SignInThrottled(username=username, address=address))
+        record(db=db, actor=None, event=SignInThrottled(username=account_key(username), address=address))
         db.commit()
         raise
 
@@ -44,7 +44,7 @@ def note_failed_attempt(
     *, db: Session, settings: Settings, username: str, address: str, refusal: type[SignInRefused] = SignInRefused
 ) -> None:
     record_failure(db=db, settings=settings, username=username, address=address)
-    record(db=db, actor=None, event=refusal(username=username, address=address))
+    record(db=db, actor=None, event=refusal(username=account_key(username), address=address))
     db.commit()
 
 

@@ -11,8 +11,10 @@ from app.errors import TooMany
 from app.models import SignInFailure, as_utc, utcnow
 
 
-def _account(username: str) -> str:
-    return username.strip().lower()[:80]
+def account_key(username: str) -> str:
+    """How a typed username is counted and logged: printable characters only (PostgreSQL refuses NUL),
+    case folded, so `Dana` and `dana ` share one count."""
+    return "".join(ch for ch in username if ch.isprintable()).strip().lower()[:80]
 
 
 def _free_at(db: Session, column: object, value: str, limit: int, window: timedelta) -> datetime | None:
@@ -34,7 +36,7 @@ def check_allowed(*, db: Session, settings: Settings, username: str, address: st
     """Raise TooMany when this username or this address has failed too often lately."""
     window = timedelta(seconds=settings.sign_in_window_s)
     limits = (
-        (col(SignInFailure.username), _account(username), settings.sign_in_failures_per_account),
+        (col(SignInFailure.username), account_key(username), settings.sign_in_failures_per_account),
         (col(SignInFailure.address), address[:64], settings.sign_in_failures_per_address),
     )
     waits = [_free_at(db, column, value, limit, window) for column, value, limit in limits]
@@ -52,7 +54,7 @@ def check_allowed(*, db: Session, settings: Settings, username: str, address: st
 
 def record_failure(*, db: Session, settings: Settings, username: str, address: str) -> None:
     now = utcnow()
-    db.add(SignInFailure(username=_account(username), address=address[:64], created_at=now))
+    db.add(SignInFailure(username=account_key(username), address=address[:64], created_at=now))
     stale = now - timedelta(seconds=settings.sign_in_window_s)
     db.exec(delete(SignInFailure).where(col(SignInFailure.created_at) <= stale))
     db.commit()
@@ -60,5 +62,5 @@ def record_failure(*, db: Session, settings: Settings, username: str, address: s
 
 def forget_failures(*, db: Session, username: str) -> None:
     """A successful sign-in clears the account's count (the address keeps its own)."""
-    db.exec(delete(SignInFailure).where(col(SignInFailure.username) == _account(username)))
+    db.exec(delete(SignInFailure).where(col(SignInFailure.username) == account_key(username)))
     db.commit()
