@@ -116,6 +116,7 @@ def route(method: str, path: str, rule: Callable[[str], dict[str, Expected]], **
 
 
 REPLY = {"text": "What has this week been like for you?"}
+DIMENSIONS = ("pressure", "authority", "dependency", "boundaries", "empathy")
 
 MATRIX = [
     # public
@@ -177,7 +178,7 @@ MATRIX = [
           url=lambda w: f"/trainees/{w.users['owner'].id}/progress"),
     route("GET", "/cohorts", lambda path: {**signed_in(200)(path), "cohort_supervisor": 303, "other_supervisor": 303}),
     *(
-        route("GET", path, cohort_supervisors(200), url=lambda w, path=path: path.replace("{cohort_id}", str(w.cohort_id)))
+        route("GET", path, cohort_supervisors(200), url=lambda w, p=path: p.replace("{cohort_id}", str(w.cohort_id)))
         for path in (
             "/api/cohorts/{cohort_id}/agreement",
             "/api/cohorts/{cohort_id}/turns.csv",
@@ -195,7 +196,7 @@ MATRIX = [
         "/cohorts/{cohort_id}/blind-review/{turn_id}",
         cohort_supervisors(303),
         url=lambda w: f"/cohorts/{w.cohort_id}/blind-review/{w.trainee_turn_id}",
-        form=lambda w: {f"level-{key}": "1" for key in ("pressure", "authority", "dependency", "boundaries", "empathy")},
+        form=lambda w: {f"level-{key}": "1" for key in DIMENSIONS},
     ),
     # staff: people and records
     route("GET", "/api/users", staff_only(200)),
@@ -291,7 +292,7 @@ def world(db: Session, settings: Settings) -> World:
     peer_turn = Turn(session_id=practice.id, position=2, role="peer", text="It's been a lot, honestly.")
     db.add_all([trainee_turn, peer_turn])
     db.commit()
-    scores = dict.fromkeys(("pressure", "authority", "dependency", "boundaries", "empathy"), 0)
+    scores = dict.fromkeys(DIMENSIONS, 0)
     coaching = {"worked": ["You asked."], "points": [], "summary": "Fine."}
     db.add(GradeRecord(turn_id=trainee_turn.id or 0, grader="offline", scores=scores, coaching=coaching))
     db.commit()
