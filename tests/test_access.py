@@ -23,7 +23,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from app.config import Settings
-from app.models import Cohort, Turn, User
+from app.models import Cohort, GradeRecord, Turn, User
 from app.practice.context import build_context
 from app.practice.sessions import start_session
 from tests.factories import PASSWORD, make_user, sign_in
@@ -105,6 +105,12 @@ def session_reviewers_page(status: int) -> Callable[[str], dict[str, Expected]]:
     return lambda path: {**session_readers(status)(path), "owner": 403}
 
 
+def cohort_supervisors(status: int) -> Callable[[str], dict[str, Expected]]:
+    """A cohort's work as a whole: its supervisors and staff; everyone else, trainees too, 404."""
+    return lambda path: {**dict.fromkeys(ROLES, 404), "anonymous": _anonymous(path), "cohort_supervisor": status,
+                         "staff": status}
+
+
 def route(method: str, path: str, rule: Callable[[str], dict[str, Expected]], **kwargs: Any) -> Route:
     return Route(method=method, path=path, expected=rule(path), **kwargs)
 
@@ -116,6 +122,9 @@ NEW_PASSWORD = {"current_password": PASSWORD, "new_password": "orchid lantern se
 
 def wrong_reset_code(w: "World") -> dict[str, str]:
     return {"username": w.users["owner"].username, "code": "not-the-code", "new_password": "orchid lantern seventy"}
+
+
+DIMENSIONS = ("pressure", "authority", "dependency", "boundaries", "empathy")
 
 MATRIX = [
     # public
@@ -182,6 +191,35 @@ MATRIX = [
         form=lambda w: {"kind": "comment", "text": "Good open question."},
     ),
     route("GET", "/supervisor/sessions/{session_id}/export", session_reviewers_page(200)),
+    route("GET", "/sessions/{session_id}/report", session_readers(200)),
+    # supervision: a trainee's progress, a cohort's work
+    route("GET", "/progress", signed_in(303)),
+    route("GET", "/api/trainees/{user_id}/progress", session_readers(200),
+          url=lambda w: f"/api/trainees/{w.users['owner'].id}/progress"),
+    route("GET", "/trainees/{user_id}/progress", session_readers(200),
+          url=lambda w: f"/trainees/{w.users['owner'].id}/progress"),
+    route("GET", "/cohorts", lambda path: {**signed_in(200)(path), "cohort_supervisor": 303, "other_supervisor": 303}),
+    *(
+        route("GET", path, cohort_supervisors(200), url=lambda w, p=path: p.replace("{cohort_id}", str(w.cohort_id)))
+        for path in (
+            "/api/cohorts/{cohort_id}/agreement",
+            "/api/cohorts/{cohort_id}/turns.csv",
+            "/api/cohorts/{cohort_id}/sessions.csv",
+            "/api/cohorts/{cohort_id}/export.zip",
+            "/cohorts/{cohort_id}",
+            "/cohorts/{cohort_id}/agreement",
+            "/cohorts/{cohort_id}/blind-review",
+        )
+    ),
+    route("GET", "/api/labels.jsonl", cohort_supervisors(200),
+          url=lambda w: f"/api/labels.jsonl?rubric=crss-core&cohort={w.cohort_id}"),
+    route(
+        "POST",
+        "/cohorts/{cohort_id}/blind-review/{turn_id}",
+        cohort_supervisors(303),
+        url=lambda w: f"/cohorts/{w.cohort_id}/blind-review/{w.trainee_turn_id}",
+        form=lambda w: {f"level-{key}": "1" for key in DIMENSIONS},
+    ),
     # staff: people and records
     route("GET", "/api/users", staff_only(200)),
     route(
@@ -226,6 +264,7 @@ MATRIX = [
         json=lambda w: {"username": w.users["other_trainee"].username},
     ),
     route("GET", "/api/audit", staff_only(200)),
+    route("GET", "/staff/audit", staff_only(200)),
     route("GET", "/staff", staff_only(200)),
     route(
         "POST",
@@ -301,6 +340,10 @@ def world(db: Session, settings: Settings) -> World:
     trainee_turn = Turn(session_id=practice.id, position=1, role="trainee", text=SECRET)
     peer_turn = Turn(session_id=practice.id, position=2, role="peer", text="It's been a lot, honestly.")
     db.add_all([trainee_turn, peer_turn])
+    db.commit()
+    scores = dict.fromkeys(DIMENSIONS, 0)
+    coaching = {"worked": ["You asked."], "points": [], "summary": "Fine."}
+    db.add(GradeRecord(turn_id=trainee_turn.id or 0, grader="offline", scores=scores, coaching=coaching))
     db.commit()
     cohort = db.exec(select(Cohort).where(Cohort.name == "cohort-a")).one()
     assert cohort.id is not None and trainee_turn.id is not None and peer_turn.id is not None
