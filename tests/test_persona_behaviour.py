@@ -89,7 +89,7 @@ async def test_a_decline_said_while_pushing_gets_pushback(make_persona: PersonaF
     chat = Conversation(persona, rubric)
     await chat.say("How was your week?", levels())
     _, reply = await chat.say("No. You have to go to a meeting tonight.", levels(pressure=3))
-    assert reply in persona.reactions["pressure"].lines
+    assert reply in persona.reactions["pushed"].lines
 
 
 @pytest.mark.parametrize(("level", "spacing"), [("gentle", 4), ("standard", 3), ("guarded", 2)])
@@ -156,8 +156,8 @@ async def test_feeling_heard_answers_a_non_reflection(
     chat = Conversation(persona, rubric)
     text = {"question": "What was that like?", "statement": "Thank you.", "reflection": "It sounds lonely."}[move]
     _, reply = await chat.say(text, levels(empathy=3))
-    assert (reply in persona.reactions["empathy"].lines) == heard
-    assert chat.state.inner_voice in persona.reactions["empathy"].inner_voice
+    assert (reply in persona.reactions["heard"].lines) == heard
+    assert chat.state.inner_voice in persona.reactions["heard"].inner_voice
 
 
 @pytest.mark.parametrize(
