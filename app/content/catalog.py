@@ -67,7 +67,7 @@ def _check_rubrics(catalog: Catalog) -> None:
 
 
 def _check_personas(catalog: Catalog) -> None:
-    """Cross-check every persona against the reaction kinds, rubrics and difficulty levels; drop the ones with problems."""
+    """Cross-check every persona against reaction kinds, rubrics and difficulty; drop the ones with problems."""
     rubrics = [entry.item for entry in catalog.rubrics.values()]
     for persona_id, entry in list(catalog.personas.items()):
         problems = persona_problems(

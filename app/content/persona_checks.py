@@ -81,9 +81,10 @@ def threshold_problems(persona: Persona, level: DifficultyLevel) -> list[str]:
 
 def reaction_problems(persona: Persona, kinds: ReactionKinds) -> list[str]:
     """A reaction for every reaction kind: risks cost trust, skills earn it; no unknown kinds."""
+    hint = " (reactions are keyed by reaction kind now: run scripts/rename-reaction-keys.sh)"
     problems = [
         f"field 'reactions.{name}': '{name}' is not a reaction kind; expected one of {list(kinds.root)}"
-        + (" (reactions are keyed by reaction kind now: run scripts/rename-reaction-keys.sh)" if name in OLD_KEYS else "")
+        + (hint if name in OLD_KEYS else "")
         for name in persona.reactions
         if name not in kinds.root
     ]
