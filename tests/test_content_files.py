@@ -11,6 +11,7 @@ import yaml
 
 from app.content.catalog import Catalog, load_catalog
 from app.content.difficulty import DIFFICULTY_FILE
+from app.content.reaction_kinds import REACTION_KINDS_FILE
 from app.content.loader import ContentError, load_model
 from app.content.personas import Mood, Move, Persona
 from app.content.rubrics import Rubric
@@ -199,12 +200,12 @@ BROKEN = [
 ]
 
 
-DIFFICULTY = [(str(DIFFICULTY_FILE.parent), DIFFICULTY_FILE.name)]
+SHARED = [(str(path.parent), path.name) for path in (DIFFICULTY_FILE, REACTION_KINDS_FILE)]
 
 
 def _content_copy(tmp_path: Path) -> Path:
     """A content folder with one shipped persona, the core rubric and the difficulty levels, to break one at a time."""
-    for folder, name in (("personas", "dana-alcohol.yaml"), ("rubrics", "crss-core.yaml"), *DIFFICULTY):
+    for folder, name in (("personas", "dana-alcohol.yaml"), ("rubrics", "crss-core.yaml"), *SHARED):
         (tmp_path / folder).mkdir(parents=True, exist_ok=True)
         (tmp_path / folder / name).write_text((ROOT / folder / name).read_text(encoding="utf-8"), encoding="utf-8")
     return tmp_path

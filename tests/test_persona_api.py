@@ -41,8 +41,8 @@ WARM_DECLINE = (
     " that you asked. Who else in your life might be part of this?"
 )
 GOING_ALONG = {
-    "boundaries": "Of course! Let's be friends. Here's my personal cell, call me anytime, day or night.",
-    "dependency": "Sure, I'll do it for you. I'll call them myself tomorrow and handle it, you don't have to worry.",
+    "crossed_line": "Of course! Let's be friends. Here's my personal cell, call me anytime, day or night.",
+    "took_over": "Sure, I'll do it for you. I'll call them myself tomorrow and handle it, you don't have to worry.",
 }
 EMPATHIC_TURNS = 8
 SESSION_TURNS = 20
@@ -112,7 +112,7 @@ def test_going_along_with_a_test_is_noticed(client: TestClient, persona: Persona
             answer = reply
             break
         asked = tried_in(persona, reply)
-        text = GOING_ALONG[asked.dimension] if asked else line
+        text = GOING_ALONG[asked.reaction_kind] if asked else line
     accepted = {line for t in persona.boundary_tests for line in t.accepted.lines}
     assert answer.startswith(tuple(accepted)), "the peer's next line says the trainee went along"
 

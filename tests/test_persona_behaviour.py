@@ -217,7 +217,8 @@ async def test_going_along_with_a_test_is_answered(path: Path, rubric: Rubric) -
     chat = Conversation(persona, rubric)
     for _ in range(20):
         pending = chat.state.pending_test
-        crossing = {persona.test(pending).dimension: 3} if pending else {}
+        kind = persona.test(pending).reaction_kind if pending else None
+        crossing = {d.key: 3 for d in rubric.dimensions if kind and d.reaction_kind == kind}
         reading, reply = await chat.say("Sure, I can do that for you.", levels(**crossing) if pending else EMPATHIC)
         if pending:
             assert reply.startswith(tuple(persona.test(pending).accepted.lines))

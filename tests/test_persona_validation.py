@@ -12,7 +12,7 @@ import yaml
 from app.content.catalog import get_catalog, load_catalog
 from app.content.difficulty import DIFFICULTY_FILE
 from app.content.persona_checks import persona_problems
-from app.content.reaction_kinds import load_reaction_kinds
+from app.content.reaction_kinds import REACTION_KINDS_FILE, load_reaction_kinds
 from app.content.validate import report_content
 from tests.persona_kit import ROOT, SHIPPED_PERSONAS, crss_core, difficulty
 
@@ -21,8 +21,8 @@ DANA = ROOT / "personas" / "dana-alcohol.yaml"
 
 
 def content_dir(tmp_path: Path, change: Callable[[Data], None] = lambda data: None) -> Path:
-    """The core rubric, the difficulty levels and Dana, changed by `change`."""
-    for source in (ROOT / "rubrics" / "crss-core.yaml", ROOT / DIFFICULTY_FILE):
+    """The core rubric, the difficulty levels, the reaction kinds and Dana, changed by `change`."""
+    for source in (ROOT / "rubrics" / "crss-core.yaml", ROOT / DIFFICULTY_FILE, ROOT / REACTION_KINDS_FILE):
         target = tmp_path / source.relative_to(ROOT)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(source.read_bytes())
