@@ -11,9 +11,9 @@ import yaml
 
 from app.content.catalog import Catalog, load_catalog
 from app.content.difficulty import DIFFICULTY_FILE
-from app.content.reaction_kinds import REACTION_KINDS_FILE
 from app.content.loader import ContentError, load_model
 from app.content.personas import Mood, Move, Persona
+from app.content.reaction_kinds import REACTION_KINDS_FILE
 from app.content.rubrics import Rubric
 
 ROOT = Path(__file__).resolve().parent.parent

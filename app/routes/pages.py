@@ -41,7 +41,7 @@ from app.routes.page_kit import (
 )
 from app.routes.presenters import grade_public, state_public, turn_public
 from app.routes.streaming import peer_events
-from app.routes.views import Exchange, exchanges, revealed_facts, session_row, trust_change
+from app.routes.views import Exchange, exchanges, revealed_facts, rows_by_rubric, session_row, trust_change
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -208,6 +208,5 @@ def supervisor(request: Request, db: SessionDep, ctx: PracticeDep, user: Current
     """Supervisors see their cohorts' sessions, staff everyone's, trainees their own."""
     visible = visible_sessions_clause(db=db, user=user)
     rows = [session_row(db=db, ctx=ctx, practice=practice) for practice in list_sessions(db=db, visible=visible)]
-    rubric = ctx.catalog.rubrics.get(ctx.settings.default_rubric)
-    context = {"section": "supervisor", "rows": rows, "rubric": rubric.item if rubric else None}
+    context = {"section": "supervisor", "rows": rows, "groups": rows_by_rubric(ctx.catalog, rows)}
     return render(request, "supervisor.html", context)

@@ -4,7 +4,9 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
+from app.content.catalog import Catalog
 from app.content.personas import HiddenFact, Persona
+from app.content.rubrics import Rubric
 from app.models import PracticeSession, Turn
 from app.practice.context import PracticeContext
 from app.practice.sessions import list_turns
@@ -53,6 +55,23 @@ class SessionRow:
     persona_name: str
     replies: int
     averages: dict[str, float]
+
+
+@dataclass(frozen=True)
+class RubricRows:
+    """The sessions graded on one rubric, shown under that rubric's own dimensions."""
+
+    rubric: Rubric | None
+    rows: list[SessionRow]
+
+
+def rows_by_rubric(catalog: Catalog, rows: list[SessionRow]) -> list[RubricRows]:
+    """Rows grouped by their rubric, in order of the newest session on each."""
+    grouped: dict[str, list[SessionRow]] = {}
+    for row in rows:
+        grouped.setdefault(row.practice.rubric_id, []).append(row)
+    return [RubricRows(catalog.rubrics[key].item if key in catalog.rubrics else None, group)
+            for key, group in grouped.items()]
 
 
 def session_row(*, db: Session, ctx: PracticeContext, practice: PracticeSession) -> SessionRow:
