@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, Field
 
-from app.content.loader import load_model
+from app.content.loader import ContentError, load_model
 from app.content.rubrics import StrictModel
 
 READINGS_FILE = Path("rubrics") / "_shared" / "grader-readings.yaml"
@@ -61,7 +61,8 @@ class Reading(StrictModel):
 
 class Readings(StrictModel):
     readings: list[Reading] = Field(min_length=1, description="First match wins; the last is the fallback")
-    untrained: str = Field(description="Shown for a rubric with no trained model")
+    untrained: str = Field(description="Shown for a rubric with no trained model (or one for other dimensions)")
+    unmeasured: str = Field(description="Shown for a trained model that carries no cross-validated accuracy")
 
     def read(self, accuracy: DimensionAccuracy) -> Reading:
         agreement = accuracy.flag_agreement or 0.0
@@ -76,4 +77,7 @@ class Readings(StrictModel):
 
 
 def load_readings(content_dir: Path) -> Readings:
-    return load_model(content_dir / READINGS_FILE, Readings)
+    path = content_dir / READINGS_FILE
+    if not path.is_file():
+        raise ContentError(path, ["the grader readings file is missing (copy it from the shipped content)"])
+    return load_model(path, Readings)
