@@ -1,6 +1,7 @@
 """Rubrics and personas meet through reaction kinds: a rubric with new keys works with every persona."""
 
 import io
+import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -14,8 +15,13 @@ from app.content.loader import load_model
 from app.content.personas import Persona
 from app.content.rubrics import Rubric
 from app.content.validate import report_content
+from app.grading.judge import JudgeModel, LlmJudge
+from app.grading.judge_prompt import JudgePrompt, verdict_schema
+from app.grading.offline import load_offline_grader
 from app.persona.reactions import triggered_reactions
 from tests.factories import say, start_session
+from tests.fault_server import verdict_for
+from tests.llm_support import FakeChatModel
 from tests.persona_kit import ROOT, SHIPPED_PERSONAS, Conversation, crss_core
 
 RENAMED = {"pressure": "steering", "authority": "expert_stance", "dependency": "rescuing",
@@ -139,3 +145,16 @@ def test_the_second_rubric_works_from_picker_to_summary_and_replay(client: TestC
     assert "MI-consistent practice" in listing.text and "Evoking" in listing.text
     replay = client.get(f"/supervisor/sessions/{session_id}")
     assert replay.status_code == 200 and "Directing without permission" in replay.text
+
+
+async def test_the_llm_judge_judges_the_second_rubric_from_its_file(fake_llm: FakeChatModel) -> None:
+    entry = load_catalog(ROOT).rubrics["mi-consistency"]
+    prompt = JudgePrompt(content_dir=ROOT, rubric=entry.item)
+    assert all(d.name in prompt.system() and d.anchors[3] in prompt.system() for d in entry.item.dimensions)
+    fallback = load_offline_grader(content_dir=ROOT, rubric=entry.item, version=entry.version)
+    judge = LlmJudge(rubric=entry.item, llm=fake_llm, model=JudgeModel("judge", 500), prompt=prompt, fallback=fallback)
+    answer = verdict_for(verdict_schema(entry.item.keys).schema, 0)
+    answer["scores"]["directing"] = {"evidence": ["You need to quit"], "reason": "Advice unasked.", "level": 2}
+    fake_llm.enqueue(json.dumps(answer))
+    grade = await judge.grade(context=[], reply="You need to quit today.")
+    assert grade.grader == "llm:judge" and grade.scores == {**dict.fromkeys(MI_KEYS, 0), "directing": 2}
