@@ -158,3 +158,17 @@ async def test_the_llm_judge_judges_the_second_rubric_from_its_file(fake_llm: Fa
     fake_llm.enqueue(json.dumps(answer))
     grade = await judge.grade(context=[], reply="You need to quit today.")
     assert grade.grader == "llm:judge" and grade.scores == {**dict.fromkeys(MI_KEYS, 0), "directing": 2}
+
+
+def test_a_retired_rubric_leaves_past_sessions_readable(client: TestClient, content_copy: Path) -> None:
+    session = start_session(client, persona="dana-alcohol", rubric="mi-consistency")
+    say(client, session["id"], "It sounds like the evenings are the hardest part.")
+    client.post(f"/sessions/{session['id']}/end")
+    (content_copy / "rubrics" / "mi-consistency.yaml").unlink()
+    assert "mi-consistency" not in {r["id"] for r in client.get("/api/rubrics").json()}
+    summary = client.get(f"/sessions/{session['id']}/summary")
+    assert summary.status_code == 200 and "Reflective listening" in summary.text
+    assert client.get(f"/supervisor/sessions/{session['id']}").status_code == 200
+    listing = client.get("/supervisor")
+    assert listing.status_code == 200
+    assert [g.rubric for g in listing.context["groups"]] == [None]  # type: ignore[attr-defined]

@@ -40,6 +40,7 @@ from app.routes.page_kit import (
     see_other,
 )
 from app.routes.presenters import grade_public, state_public, turn_public
+from app.routes.replay_views import session_content
 from app.routes.streaming import peer_events
 from app.routes.views import Exchange, exchanges, revealed_facts, rows_by_rubric, session_row, trust_change
 
@@ -184,7 +185,7 @@ async def summary(request: Request, practice: PracticeSessionDep, db: SessionDep
     if coaching_held_back(practice):  # an assessment shows its grades only once it has ended
         return see_other(f"/sessions/{practice.id}")
     await finish_pending_replies(db=db, ctx=ctx, practice=practice)
-    persona, rubric = ctx.catalog.persona(practice.persona_id), ctx.catalog.rubric(practice.rubric_id)
+    persona, rubric = session_content(db=db, ctx=ctx, practice=practice)  # a retired rubric: its saved copy
     graded = graded_turns(db=db, turns=list_turns(db=db, session_id=practice.id))
     state = state_public(practice.persona_state)
     context = {
