@@ -50,8 +50,12 @@ def report(content: Path) -> tuple[int, str]:
     return report_content(content, out=out), out.getvalue()
 
 
-def test_a_copy_of_crss_core_with_new_keys_validates_with_no_persona_edited(tmp_path: Path) -> None:
-    code, output = report(content_with_rubric(tmp_path, renamed_copy()))
+@pytest.mark.parametrize("risks_only", [False, True], ids=["renamed", "renamed-risks-only"])
+def test_a_copy_of_crss_core_with_new_keys_validates_with_no_persona_edited(tmp_path: Path, risks_only: bool) -> None:
+    rubric = renamed_copy()
+    if risks_only:
+        rubric["dimensions"] = [d for d in rubric["dimensions"] if d["kind"] == "risk"]
+    code, output = report(content_with_rubric(tmp_path, rubric))
     assert code == 0, output
     assert f"1 rubric(s), {len(SHIPPED_PERSONAS)} persona(s), 0 invalid" in output
 
