@@ -45,11 +45,13 @@ validate: install
 
 train: install
 	$(PY) -m app train --rubric crss-core
+	$(PY) -m app train --rubric mi-consistency
 
 bench: install  ## grader accuracy, then the load checks (a class at once, streams at once) on SQLite
 	$(PY) bench/grader.py
 	$(PY) bench/load.py
 	$(PY) bench/turn_latency.py
+	$(PY) bench/learning_curve.py
 
 llm-local: install  ## serve the bundled SmolLM2 model on http://127.0.0.1:$(LLM_PORT)/v1 (OpenAI-compatible)
 	$(PY) scripts/llm_local.py --host 127.0.0.1 --port $(LLM_PORT)

@@ -3,10 +3,12 @@
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from pydantic import ValidationError
 
 from app.config import get_settings
+from app.content.loader import ContentError
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -53,10 +55,26 @@ def _grade(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
+    from app.grading.few_shot import FewShotParams, NotEnoughExamples
+    from app.grading.few_shot_training import train_few_shot
     from app.grading.training import train_rubric
 
-    report = train_rubric(content_dir=get_settings().content_dir, rubric_id=args.rubric)
-    print(report)
+    content_dir, extra = get_settings().content_dir, [Path(name) for name in args.examples]
+    if not (content_dir / "rubrics" / f"{args.rubric}.yaml").is_file():
+        print(f"error: no rubric '{args.rubric}' in {content_dir / 'rubrics'}", file=sys.stderr)
+        return 1
+    missing = [str(path) for path in extra if not path.is_file()]
+    if missing:
+        print(f"error: no such examples file: {', '.join(missing)}", file=sys.stderr)
+        return 1
+    try:
+        if args.rubric == FewShotParams().base_rubric:  # the shipped rubric: its full trainer
+            print(train_rubric(content_dir=content_dir, rubric_id=args.rubric, extra=extra))
+        else:
+            print(train_few_shot(content_dir=content_dir, rubric_id=args.rubric, extra=extra))
+    except (NotEnoughExamples, ContentError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -122,6 +140,10 @@ def build_parser() -> argparse.ArgumentParser:
     grade.set_defaults(run=_grade)
     train = commands.add_parser("train", help="train the offline grader of a rubric from its examples")
     train.add_argument("--rubric", default="crss-core")
+    train.add_argument(
+        "--examples", nargs="*", default=[], metavar="FILE",
+        help="more labelled replies (docs/labelling-guide.md format), e.g. supervisors' exported labels",
+    )
     train.set_defaults(run=_train)
     labels = commands.add_parser(
         "export-labels", help="supervisors' blind grades and overrides as training examples (JSONL)"

@@ -19,6 +19,8 @@ from app.transcript import ContextTurn
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_PERSONAS = sorted((ROOT / "personas").glob("*.yaml"))
 RISKS = ("pressure", "authority", "dependency", "boundaries")
+RISK_KINDS = ("pushed", "talked_down", "took_over", "crossed_line")
+"""The reaction kinds crss-core's risks trigger, in the same order."""
 MOVES = ("question", "reflection", "statement")
 MOODS = ("guarded", "warming", "open")
 
@@ -90,7 +92,7 @@ def persona_fields(**overrides: Any) -> dict[str, Any]:
             _test("be-friends", "friendship", min_trust=30, min_turn=1),
             _test("pick-for-me", "decide_for_me", min_trust=30, min_turn=1),
         ],
-        "reactions": {key: _reaction(key, -10) for key in RISKS} | {"empathy": _reaction("empathy", 8)},
+        "reactions": {kind: _reaction(kind, -10) for kind in RISK_KINDS} | {"heard": _reaction("heard", 8)},
         "talk": {"sustain": [f"sustain {n}" for n in range(3)], "change": [f"change {n}" for n in range(3)]},
         "replies": {move: {mood: _two(f"{move} {mood}") for mood in MOODS} for move in MOVES},
         "outcome": {"description": "names a step", "trust": 70, "lines": _two("outcome"), "inner_voice": ["step"]},

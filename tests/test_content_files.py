@@ -13,6 +13,7 @@ from app.content.catalog import Catalog, load_catalog
 from app.content.difficulty import DIFFICULTY_FILE
 from app.content.loader import ContentError, load_model
 from app.content.personas import Mood, Move, Persona
+from app.content.reaction_kinds import REACTION_KINDS_FILE
 from app.content.rubrics import Rubric
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,10 +87,9 @@ def test_risk_indicators_stay_quiet_on_good_exemplars(catalog: Catalog, key: str
 def test_persona_reacts_to_every_rubric_dimension(catalog: Catalog, persona_id: str) -> None:
     persona = catalog.persona(persona_id)
     for rubric in catalog.rubrics.values():
-        assert set(rubric.item.keys) <= set(persona.reactions)
-    for key in RISK_KEYS:
-        assert persona.reactions[key].trust_change < 0, key
-    assert persona.reactions["empathy"].trust_change > 0
+        for dimension in rubric.item.dimensions:
+            reaction = persona.reactions[str(dimension.reaction_kind)]
+            assert (reaction.trust_change < 0) == (dimension.kind == "risk"), dimension.key
     assert all(len(reaction.lines) >= 6 for reaction in persona.reactions.values())
 
 
@@ -172,7 +172,7 @@ BROKEN = [
     pytest.param("personas", _set("strengths", "stubborn"), "field 'strengths'", id="persona-list-as-text"),
     pytest.param("personas", _empty_reveal, "field 'hidden_facts.0.reveal'", id="persona-empty-reveal"),
     pytest.param("personas", _set("id", "someone-else"), "field 'id'", id="persona-id-not-file-name"),
-    pytest.param("personas", _drop_reaction("boundaries"), "field 'reactions'", id="persona-missing-reaction"),
+    pytest.param("personas", _drop_reaction("crossed_line"), "field 'reactions'", id="persona-missing-reaction"),
     pytest.param("rubrics", _drop("name"), "field 'name' is required but missing", id="rubric-missing-field"),
     pytest.param(
         "rubrics",
@@ -200,12 +200,12 @@ BROKEN = [
 ]
 
 
-DIFFICULTY = [(str(DIFFICULTY_FILE.parent), DIFFICULTY_FILE.name)]
+SHARED = [(str(path.parent), path.name) for path in (DIFFICULTY_FILE, REACTION_KINDS_FILE)]
 
 
 def _content_copy(tmp_path: Path) -> Path:
     """A content folder with one shipped persona, the core rubric and the difficulty levels, to break one at a time."""
-    for folder, name in (("personas", "dana-alcohol.yaml"), ("rubrics", "crss-core.yaml"), *DIFFICULTY):
+    for folder, name in (("personas", "dana-alcohol.yaml"), ("rubrics", "crss-core.yaml"), *SHARED):
         (tmp_path / folder).mkdir(parents=True, exist_ok=True)
         (tmp_path / folder / name).write_text((ROOT / folder / name).read_text(encoding="utf-8"), encoding="utf-8")
     return tmp_path

@@ -14,7 +14,7 @@ import app.models  # noqa: F401  (registers the tables the db fixture creates)
 from app.content.loader import load_model
 from app.content.personas import BoundaryTest, Persona
 from tests.factories import say, start_session
-from tests.persona_kit import FORBIDDEN, RISKS, SHIPPED_PERSONAS
+from tests.persona_kit import FORBIDDEN, RISK_KINDS, SHIPPED_PERSONAS
 
 EMPATHIC = [
     "It sounds like these weeks have taken a lot out of you, and you're still showing up. What's been hardest?",
@@ -41,8 +41,8 @@ WARM_DECLINE = (
     " that you asked. Who else in your life might be part of this?"
 )
 GOING_ALONG = {
-    "boundaries": "Of course! Let's be friends. Here's my personal cell, call me anytime, day or night.",
-    "dependency": "Sure, I'll do it for you. I'll call them myself tomorrow and handle it, you don't have to worry.",
+    "crossed_line": "Of course! Let's be friends. Here's my personal cell, call me anytime, day or night.",
+    "took_over": "Sure, I'll do it for you. I'll call them myself tomorrow and handle it, you don't have to worry.",
 }
 EMPATHIC_TURNS = 8
 SESSION_TURNS = 20
@@ -80,7 +80,7 @@ def test_empathy_opens_the_peer_up_and_pushing_shuts_them_down(client: TestClien
 @pytest.mark.parametrize("persona", personas())
 def test_pushed_peer_withdraws(client: TestClient, persona: Persona) -> None:
     start, turns = run(client, persona, PUSHING)
-    pushback = {line for key in RISKS for line in persona.reactions[key].lines}
+    pushback = {line for kind in RISK_KINDS for line in persona.reactions[kind].lines}
     trust = [start["persona_state"]["trust"]] + [turn["persona_state"]["trust"] for turn in turns]
     assert trust == sorted(trust, reverse=True) and trust[-1] < trust[0]
     assert all(turn["reply"]["text"] in pushback for turn in turns)
@@ -112,7 +112,7 @@ def test_going_along_with_a_test_is_noticed(client: TestClient, persona: Persona
             answer = reply
             break
         asked = tried_in(persona, reply)
-        text = GOING_ALONG[asked.dimension] if asked else line
+        text = GOING_ALONG[asked.reaction_kind] if asked else line
     accepted = {line for t in persona.boundary_tests for line in t.accepted.lines}
     assert answer.startswith(tuple(accepted)), "the peer's next line says the trainee went along"
 

@@ -89,7 +89,7 @@ async def test_a_decline_said_while_pushing_gets_pushback(make_persona: PersonaF
     chat = Conversation(persona, rubric)
     await chat.say("How was your week?", levels())
     _, reply = await chat.say("No. You have to go to a meeting tonight.", levels(pressure=3))
-    assert reply in persona.reactions["pressure"].lines
+    assert reply in persona.reactions["pushed"].lines
 
 
 @pytest.mark.parametrize(("level", "spacing"), [("gentle", 4), ("standard", 3), ("guarded", 2)])
@@ -156,8 +156,8 @@ async def test_feeling_heard_answers_a_non_reflection(
     chat = Conversation(persona, rubric)
     text = {"question": "What was that like?", "statement": "Thank you.", "reflection": "It sounds lonely."}[move]
     _, reply = await chat.say(text, levels(empathy=3))
-    assert (reply in persona.reactions["empathy"].lines) == heard
-    assert chat.state.inner_voice in persona.reactions["empathy"].inner_voice
+    assert (reply in persona.reactions["heard"].lines) == heard
+    assert chat.state.inner_voice in persona.reactions["heard"].inner_voice
 
 
 @pytest.mark.parametrize(
@@ -217,7 +217,8 @@ async def test_going_along_with_a_test_is_answered(path: Path, rubric: Rubric) -
     chat = Conversation(persona, rubric)
     for _ in range(20):
         pending = chat.state.pending_test
-        crossing = {persona.test(pending).dimension: 3} if pending else {}
+        kind = persona.test(pending).reaction_kind if pending else None
+        crossing = {d.key: 3 for d in rubric.dimensions if kind and d.reaction_kind == kind}
         reading, reply = await chat.say("Sure, I can do that for you.", levels(**crossing) if pending else EMPATHIC)
         if pending:
             assert reply.startswith(tuple(persona.test(pending).accepted.lines))

@@ -92,7 +92,7 @@ def test_trust_rises_on_empathy_and_falls_on_pressure(
     colder, reading = read(persona, rubric, begin, levels(pressure=3))
     assert warmer.trust == 30 + 8  # empathy (+8) and the no-risk bonus (+2), capped at standard's max_gain (8)
     assert colder.trust == 30 - 15  # -10 for a clear instance, scaled by level 3 / 2
-    assert reading.reactions == ["pressure"]
+    assert reading.reactions == ["pushed"]
 
 
 def test_reading_leaves_the_given_state_untouched(
@@ -148,7 +148,7 @@ def test_reactions_come_strongest_first(make_persona: PersonaFactory, rubric: Ru
     persona = make_persona()
     scores = levels(pressure=2, authority=1, dependency=4, boundaries=3, empathy=3)
     _, reading = read(persona, rubric, start(persona), scores)
-    assert reading.reactions == ["dependency", "boundaries", "pressure"]
+    assert reading.reactions == ["took_over", "crossed_line", "pushed"]
 
 
 def test_no_fact_below_its_threshold(make_persona: PersonaFactory, rubric: Rubric) -> None:
@@ -174,7 +174,7 @@ def test_no_fact_while_reacting(make_persona: PersonaFactory, rubric: Rubric) ->
     persona = make_persona(initial_trust=90)
     after, reading = read(persona, rubric, start(persona), levels(boundaries=2, empathy=4))
     assert after.trust >= 60
-    assert reading.reactions == ["boundaries"]
+    assert reading.reactions == ["crossed_line"]
     assert (reading.revealed_now, reading.outcome_now) == ([], False)
 
 
@@ -223,10 +223,10 @@ async def test_dana_warms_up_then_pulls_back(dana: Persona, rubric: Rubric) -> N
     for text, scores in PUSHING_TURNS:
         before = chat.state.trust
         reading, reply = await chat.say(text, scores)
-        assert reading.reactions == ["pressure", "authority"]
+        assert reading.reactions == ["pushed", "talked_down"]
         assert chat.state.trust < before
-        assert reply in dana.reactions["pressure"].lines
-        assert chat.state.inner_voice in dana.reactions["pressure"].inner_voice
+        assert reply in dana.reactions["pushed"].lines
+        assert chat.state.inner_voice in dana.reactions["pushed"].inner_voice
 
 
 @pytest.mark.parametrize("path", SHIPPED_PERSONAS, ids=lambda path: path.stem)

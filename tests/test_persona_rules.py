@@ -112,7 +112,7 @@ def test_the_prompt_holds_only_the_facts_already_said_or_allowed_now(persona_id:
 def test_the_prompt_carries_the_quick_grades_reading() -> None:
     dana = CATALOG.persona("dana-alcohol")
     state = initial_state(dana, CATALOG.level("dana-alcohol"))
-    pushed = PROMPT.render(persona=dana, state=state, reading=reading(reactions=["pressure"]))
-    heard = PROMPT.render(persona=dana, state=state, reading=reading(heard=["empathy"]))
-    assert dana.reactions["pressure"].lines[0] in pushed and "really listened" in heard
+    pushed = PROMPT.render(persona=dana, state=state, reading=reading(reactions=["pushed"]))
+    heard = PROMPT.render(persona=dana, state=state, reading=reading(heard=["heard"]))
+    assert dana.reactions["pushed"].lines[0] in pushed and "really listened" in heard
     assert f"{state.trust} out of 100" in pushed

@@ -12,6 +12,7 @@ import yaml
 from app.content.catalog import get_catalog, load_catalog
 from app.content.difficulty import DIFFICULTY_FILE
 from app.content.persona_checks import persona_problems
+from app.content.reaction_kinds import REACTION_KINDS_FILE, load_reaction_kinds
 from app.content.validate import report_content
 from tests.persona_kit import ROOT, SHIPPED_PERSONAS, crss_core, difficulty
 
@@ -20,8 +21,8 @@ DANA = ROOT / "personas" / "dana-alcohol.yaml"
 
 
 def content_dir(tmp_path: Path, change: Callable[[Data], None] = lambda data: None) -> Path:
-    """The core rubric, the difficulty levels and Dana, changed by `change`."""
-    for source in (ROOT / "rubrics" / "crss-core.yaml", ROOT / DIFFICULTY_FILE):
+    """The core rubric, the difficulty levels, the reaction kinds and Dana, changed by `change`."""
+    for source in (ROOT / "rubrics" / "crss-core.yaml", ROOT / DIFFICULTY_FILE, ROOT / REACTION_KINDS_FILE):
         target = tmp_path / source.relative_to(ROOT)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(source.read_bytes())
@@ -97,8 +98,9 @@ CONTRADICTIONS: list[tuple[str, Callable[[Data], None], str]] = [
     ("outcome-below-start", outcome(trust=25), "field 'outcome.trust' is 25"),
     ("outcome-too-many-facts", outcome(min_facts=5), "field 'outcome.min_facts' is 5; expected at most 3"),
     ("outcome-too-late", outcome(trust=95), "field 'outcome.trust': the outcome comes at turn"),
-    ("missing-reaction", lambda d: d["reactions"].pop("empathy"), "no reaction for dimension 'empathy' of rubric"),
-    ("reaction-sign", lambda d: d["reactions"]["pressure"].update(trust_change=5), "expected a negative number"),
+    ("missing-reaction", lambda d: d["reactions"].pop("heard"), "field 'reactions' has no reaction for kind 'heard'"),
+    ("reaction-sign", lambda d: d["reactions"]["pushed"].update(trust_change=5), "expected a negative number"),
+    ("old-reaction-key", lambda d: d["reactions"].update(pressure=d["reactions"]["pushed"]), "rename-reaction-keys"),
     ("too-few-lines", replies_cut_to(2), "field 'replies.question.guarded': a question in a guarded mood reaches only"),
     ("duplicate-line", copy_line(("opening_lines", 0), ("talk", "sustain")), "appears 2 times (opening_lines, talk"),
     ("claims-ai", say_too("Honestly, as an AI I can't drink."), "steps out of character"),
@@ -129,7 +131,7 @@ def test_unchanged_copy_is_valid(tmp_path: Path) -> None:
 @pytest.mark.parametrize("path", SHIPPED_PERSONAS, ids=lambda path: path.stem)
 def test_every_shipped_persona_passes_the_cross_checks(path: Path) -> None:
     persona = load_catalog(ROOT).personas[path.stem].item
-    assert persona_problems(persona, rubrics=[crss_core()], levels=difficulty()) == []
+    assert persona_problems(persona, rubrics=[crss_core()], levels=difficulty(), kinds=load_reaction_kinds(ROOT)) == []
 
 
 def test_missing_difficulty_file_is_reported(tmp_path: Path) -> None:

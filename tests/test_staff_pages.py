@@ -236,13 +236,13 @@ def test_content_shows_a_broken_persona_and_picks_up_the_fix(staff: TestClient, 
 
     page = staff.get("/staff")
     rows = {row.item_id: row for row in ctx(page)["content"]}
-    assert set(rows) == {"crss-core", "dana-alcohol", "broken-peer", "no-yaml"}
+    assert set(rows) == {"crss-core", "mi-consistency", "dana-alcohol", "broken-peer", "no-yaml"}
     assert rows["dana-alcohol"].ok and rows["dana-alcohol"].version
     assert not rows["broken-peer"].ok and rows["broken-peer"].file == "personas/broken-peer.yaml"
     assert any("favourite_colour" in problem for problem in rows["broken-peer"].problems)
     assert rows["no-yaml"].problems[0].startswith("broken YAML at line")
     assert page.text.count("status-invalid") == 2 and "favourite_colour" in page.text
-    assert "2 valid · <strong" in page.text and "2 invalid</strong>" in page.text
+    assert "3 valid · <strong" in page.text and "2 invalid</strong>" in page.text
     previews = re.findall(r'name="persona" value="([^"]+)"', page.text)
     assert previews == ["dana-alcohol"], "only valid personas can be previewed"
 

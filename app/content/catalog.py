@@ -8,6 +8,8 @@ from app.content.difficulty import DIFFICULTY_FILE, DifficultyLevel, load_levels
 from app.content.loader import ContentError, content_hash, load_model
 from app.content.persona_checks import persona_problems
 from app.content.personas import Persona
+from app.content.reaction_kinds import REACTION_KINDS_FILE, ReactionKinds, load_reaction_kinds
+from app.content.rubric_checks import trigger_problems
 from app.content.rubrics import ContentFile, Rubric
 
 ItemT = TypeVar("ItemT", bound=ContentFile)
@@ -25,6 +27,7 @@ class Catalog:
     personas: dict[str, Entry[Persona]] = field(default_factory=dict)
     rubrics: dict[str, Entry[Rubric]] = field(default_factory=dict)
     difficulty: dict[str, DifficultyLevel] = field(default_factory=dict)
+    reaction_kinds: ReactionKinds = field(default_factory=lambda: ReactionKinds({}))
     errors: list[ContentError] = field(default_factory=list)
 
     def persona(self, persona_id: str) -> Persona:
@@ -54,11 +57,22 @@ def _load_folder(folder: Path, model: type[ItemT], errors: list[ContentError]) -
     return entries
 
 
+def _check_rubrics(catalog: Catalog) -> None:
+    """Every rubric dimension names a reaction kind; drop the rubrics that do not."""
+    for rubric_id, entry in list(catalog.rubrics.items()):
+        problems = trigger_problems(entry.item, catalog.reaction_kinds)
+        if problems:
+            catalog.errors.append(ContentError(entry.path, problems))
+            del catalog.rubrics[rubric_id]
+
+
 def _check_personas(catalog: Catalog) -> None:
-    """Cross-check every persona against the rubrics and difficulty levels; drop the ones with problems."""
+    """Cross-check every persona against reaction kinds, rubrics and difficulty; drop the ones with problems."""
     rubrics = [entry.item for entry in catalog.rubrics.values()]
     for persona_id, entry in list(catalog.personas.items()):
-        problems = persona_problems(entry.item, rubrics=rubrics, levels=catalog.difficulty)
+        problems = persona_problems(
+            entry.item, rubrics=rubrics, levels=catalog.difficulty, kinds=catalog.reaction_kinds
+        )
         if problems:
             catalog.errors.append(ContentError(entry.path, problems))
             del catalog.personas[persona_id]
@@ -72,13 +86,18 @@ def load_catalog(content_dir: Path) -> Catalog:
         catalog.difficulty = load_levels(content_dir).root
     except ContentError as exc:
         catalog.errors.append(exc)
+    try:
+        catalog.reaction_kinds = load_reaction_kinds(content_dir)
+    except ContentError as exc:
+        catalog.errors.append(exc)
+    _check_rubrics(catalog)
     _check_personas(catalog)
     return catalog
 
 
 def _fingerprint(content_dir: Path) -> tuple[tuple[str, int, int], ...]:
     files = sorted([*content_dir.glob("personas/*.yaml"), *content_dir.glob("rubrics/*.yaml")])
-    files += [content_dir / DIFFICULTY_FILE] if (content_dir / DIFFICULTY_FILE).exists() else []
+    files += [content_dir / name for name in (DIFFICULTY_FILE, REACTION_KINDS_FILE) if (content_dir / name).exists()]
     return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
 
 

@@ -11,6 +11,7 @@ from collections import Counter
 from app.content.difficulty import DifficultyLevel
 from app.content.persona_dynamics import dynamics_problems
 from app.content.personas import MOODS, MOVES, Persona
+from app.content.reaction_kinds import ReactionKinds
 from app.content.rubrics import Rubric
 from app.persona.rehearsal import SESSION_TURNS
 from app.persona.scripted import reply_tiers
@@ -30,6 +31,9 @@ COACHING = re.compile(
     re.IGNORECASE,
 )
 """A peer never coaches the person practising on them."""
+
+OLD_KEYS = frozenset({"pressure", "authority", "dependency", "boundaries", "empathy"})
+"""crss-core's dimension keys, which once keyed a persona's reactions."""
 
 
 def _ids(name: str, ids: list[str]) -> list[str]:
@@ -75,22 +79,25 @@ def threshold_problems(persona: Persona, level: DifficultyLevel) -> list[str]:
     return problems
 
 
-def reaction_problems(persona: Persona, rubrics: list[Rubric]) -> list[str]:
-    """A reaction for every dimension of every rubric: risks cost trust, skills earn it."""
-    problems = []
-    for rubric in rubrics:
-        for dimension in rubric.dimensions:
-            reaction = persona.reactions.get(dimension.key)
-            if reaction is None:
-                problems.append(
-                    f"field 'reactions' has no reaction for dimension '{dimension.key}' of rubric '{rubric.id}'"
-                )
-            elif (reaction.trust_change < 0) != (dimension.kind == "risk"):
-                sign = "negative" if dimension.kind == "risk" else "positive"
-                problems.append(
-                    f"field 'reactions.{dimension.key}.trust_change' is {reaction.trust_change};"
-                    f" expected a {sign} number for a {dimension.kind} dimension"
-                )
+def reaction_problems(persona: Persona, kinds: ReactionKinds) -> list[str]:
+    """A reaction for every reaction kind: risks cost trust, skills earn it; no unknown kinds."""
+    hint = " (reactions are keyed by reaction kind now: run scripts/rename-reaction-keys.sh)"
+    problems = [
+        f"field 'reactions.{name}': '{name}' is not a reaction kind; expected one of {list(kinds.root)}"
+        + (hint if name in OLD_KEYS else "")
+        for name in persona.reactions
+        if name not in kinds.root
+    ]
+    for name, kind in kinds.root.items():
+        reaction = persona.reactions.get(name)
+        if reaction is None:
+            problems.append(f"field 'reactions' has no reaction for kind '{name}' ({kind.description})")
+        elif (reaction.trust_change < 0) != (kind.polarity == "risk"):
+            sign = "negative" if kind.polarity == "risk" else "positive"
+            problems.append(
+                f"field 'reactions.{name}.trust_change' is {reaction.trust_change};"
+                f" expected a {sign} number for a {kind.polarity} kind"
+            )
     return problems
 
 
@@ -127,10 +134,10 @@ def wording_problems(persona: Persona) -> list[str]:
 
 
 def persona_problems(
-    persona: Persona, *, rubrics: list[Rubric], levels: dict[str, DifficultyLevel]
+    persona: Persona, *, rubrics: list[Rubric], levels: dict[str, DifficultyLevel], kinds: ReactionKinds
 ) -> list[str]:
     """Everything wrong with a persona that loaded: references, thresholds, reactions, lines, dynamics."""
-    problems = reference_problems(persona) + reaction_problems(persona, rubrics)
+    problems = reference_problems(persona) + reaction_problems(persona, kinds)
     problems += line_count_problems(persona) + wording_problems(persona)
     level = levels.get(persona.difficulty)
     if level is None:

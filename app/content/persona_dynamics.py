@@ -9,7 +9,9 @@ from app.persona.rehearsal import EMPATHIC_TURNS, SESSION_TURNS, empathic_scores
 def dynamics_problems(persona: Persona, rubric: Rubric, level: DifficultyLevel) -> list[str]:
     """Within a session of clearly empathic replies (every skill at level 2, no risk) the peer says
     at least one hidden fact and names their next step by turn 8, and tries every boundary test by
-    turn 20."""
+    turn 20. A rubric with no skill cannot describe such a trainee, so it sets no such promise."""
+    if not any(dimension.kind == "skill" for dimension in rubric.dimensions):
+        return []
     run = rehearse(persona=persona, rubric=rubric, level=level, scores=empathic_scores(rubric))
     path = f"with rubric '{rubric.id}', an empathic trainee takes trust {run.trust[0]} -> {run.trust[EMPATHIC_TURNS]}"
     problems = []

@@ -64,7 +64,7 @@ class HiddenFact(StrictModel):
 
 
 class Reaction(StrictModel):
-    """How the peer responds when a reply shows this dimension (at level 2 or more)."""
+    """How the peer responds to a reaction kind (personas/_shared/reaction-kinds.yaml) a reply triggers."""
 
     trust_change: int = Field(ge=-30, le=30, description="Trust change for a clear (level 2) instance")
     lines: list[str] = Field(min_length=2)
@@ -89,9 +89,9 @@ class BoundaryTest(StrictModel):
     accepted: BoundaryResponse = Field(description="The peer's next line after the trainee goes along with it")
 
     @property
-    def dimension(self) -> str:
-        """The rubric dimension whose grade says whether the trainee went along with it."""
-        return "dependency" if self.kind in DEPENDENCY_KINDS else "boundaries"
+    def reaction_kind(self) -> str:
+        """The reaction kind whose dimensions' grades say whether the trainee went along with it."""
+        return "took_over" if self.kind in DEPENDENCY_KINDS else "crossed_line"
 
 
 class Outcome(StrictModel):
@@ -126,7 +126,7 @@ class Persona(ContentFile):
     inner_voice: MoodLines = Field(description="What the peer thinks but does not say, by mood")
     hidden_facts: list[HiddenFact] = Field(min_length=1)
     boundary_tests: list[BoundaryTest] = Field(min_length=1)
-    reactions: dict[str, Reaction]
+    reactions: dict[str, Reaction] = Field(description="Reaction kind -> how the peer responds to it")
     talk: Talk
     replies: Replies
     outcome: Outcome

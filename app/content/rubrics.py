@@ -41,6 +41,13 @@ class Exemplar(StrictModel):
     note: str = ""
 
 
+class Triggers(StrictModel):
+    """The reaction kinds (personas/_shared/reaction-kinds.yaml) a dimension sets off in the peer."""
+
+    when_flagged: str | None = Field(default=None, description="Kind a risk triggers at level 2 or more")
+    when_present: str | None = Field(default=None, description="Kind a skill triggers at level 2 or more")
+
+
 class Dimension(StrictModel):
     key: str = Field(pattern=r"^[a-z][a-z_]*$")
     name: str
@@ -54,6 +61,14 @@ class Dimension(StrictModel):
     indicators: list[Indicator] = Field(min_length=1)
     exemplars: list[Exemplar] = Field(min_length=2)
     coaching_tips: list[str] = Field(min_length=1)
+    triggers: Triggers | None = Field(default=None, description="The reaction kind the peer feels")
+
+    @property
+    def reaction_kind(self) -> str | None:
+        """The kind this dimension triggers: a risk when flagged, a skill when present."""
+        if self.triggers is None:
+            return None
+        return self.triggers.when_flagged if self.kind == "risk" else self.triggers.when_present
 
     @field_validator("anchors")
     @classmethod

@@ -6,6 +6,7 @@ from typing import TextIO
 from app.content.catalog import Entry, load_catalog
 from app.content.difficulty import DIFFICULTY_FILE
 from app.content.personas import Persona
+from app.content.reaction_kinds import REACTION_KINDS_FILE
 from app.content.rubrics import Rubric
 
 
@@ -16,6 +17,8 @@ def report_content(content_dir: Path, *, out: TextIO) -> int:
         out.write(f"ok      {entry.path.relative_to(content_dir)} (version {entry.version})\n")
     if catalog.difficulty:
         out.write(f"ok      {DIFFICULTY_FILE} (levels {', '.join(catalog.difficulty)})\n")
+    if catalog.reaction_kinds.root:
+        out.write(f"ok      {REACTION_KINDS_FILE} (kinds {', '.join(catalog.reaction_kinds.root)})\n")
     for error in catalog.errors:
         out.write(f"INVALID {error.path.relative_to(content_dir)}\n")
         for problem in error.problems:

@@ -1,6 +1,7 @@
 """Labelled trainee replies for a rubric: its examples files plus the rubric's own exemplars."""
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,12 +43,16 @@ def parse_example(line: str, keys: list[str], source: str) -> LabelledCase:
     return LabelledCase(case=ReplyCase(context=turns, reply=reply), labels=clean, source=source)
 
 
-def load_labelled(content_dir: Path, rubric: Rubric) -> tuple[list[LabelledCase], int]:
-    """Every usable labelled example (first copy of a repeated reply wins), and how many lines were skipped."""
+def load_labelled(
+    content_dir: Path, rubric: Rubric, extra: Sequence[Path] = ()
+) -> tuple[list[LabelledCase], int]:
+    """Every usable labelled example (first copy of a repeated reply wins), and how many lines were skipped.
+
+    `extra`: more files in the same format, such as supervisors' labels exported from the app."""
     cases: list[LabelledCase] = []
     skipped = 0
     seen: set[tuple[str, str]] = set()
-    for path in example_files(content_dir, rubric.id):
+    for path in [*example_files(content_dir, rubric.id), *extra]:
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
             if not line.strip():
                 continue

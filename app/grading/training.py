@@ -6,6 +6,7 @@ function trains any rubric that has examples (or only exemplars) beside its YAML
 
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -85,8 +86,10 @@ def model_dir_for(content_dir: Path, rubric_id: str) -> Path:
     return content_dir / "rubrics" / rubric_id / "model"
 
 
-def build_training_set(content_dir: Path, rubric: Rubric, *, max_n: int = 2, seed: int = 0) -> TrainingSet:
-    cases, skipped = load_labelled(content_dir, rubric)
+def build_training_set(
+    content_dir: Path, rubric: Rubric, *, max_n: int = 2, seed: int = 0, extra: Sequence[Path] = ()
+) -> TrainingSet:
+    cases, skipped = load_labelled(content_dir, rubric, extra)
     if not cases:
         raise ValueError(f"rubric {rubric.id} has no labelled examples or exemplars")
     vocabulary = NgramVocabulary.fit((c.case.reply for c in cases), max_n=max_n)
@@ -170,12 +173,14 @@ def _stack(rows: list[Any], width: int) -> Float32:
     return np.stack(rows).astype(np.float32)
 
 
-def train_rubric(*, content_dir: Path, rubric_id: str, params: FitParams | None = None) -> TrainReport:
+def train_rubric(
+    *, content_dir: Path, rubric_id: str, params: FitParams | None = None, extra: Sequence[Path] = ()
+) -> TrainReport:
     """Train the grader of `rubrics/<rubric_id>.yaml` and write it to `rubrics/<rubric_id>/model/`."""
     started = time.perf_counter()
     params = params or FitParams()
     rubric = load_model(rubric_path(content_dir, rubric_id), Rubric)
-    data = build_training_set(content_dir, rubric, seed=params.seed)
+    data = build_training_set(content_dir, rubric, seed=params.seed, extra=extra)
     model, reports = fit_model(data, params)
     folder = model_dir_for(content_dir, rubric_id)
     model.save(folder)

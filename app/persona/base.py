@@ -41,8 +41,8 @@ class TurnReading(BaseModel):
 
     move: Move
     scores: dict[str, int]
-    reactions: list[str] = Field(description="Risk dimensions the peer reacts to, strongest first")
-    heard: list[str] = Field(default_factory=list, description="Skill dimensions clearly present (level 2+)")
+    reactions: list[str] = Field(description="Risk reaction kinds the peer feels (level 2+), strongest first")
+    heard: list[str] = Field(default_factory=list, description="Skill reaction kinds the peer feels (level 2+)")
     trust_before: int
     revealed_now: list[str] = Field(default_factory=list)
     outcome_now: bool = False

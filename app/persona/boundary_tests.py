@@ -2,18 +2,24 @@
 
 from app.content.difficulty import DifficultyLevel
 from app.content.personas import BoundaryResponse, BoundaryTest, Persona
+from app.content.rubrics import Rubric
 from app.persona.base import BoundaryAnswer, PersonaState, TurnReading
+from app.persona.reactions import triggered_reactions
 
 CROSSED_LEVEL = 2
-"""The test's dimension at this level or more: the trainee went along with it."""
+"""A dimension of the test's reaction kind at this level or more: the trainee went along with it."""
 
 
-def answer_to_pending(*, persona: Persona, state: PersonaState, scores: dict[str, int]) -> BoundaryAnswer | None:
-    """The grade of the reply to last turn's test says whether the trainee declined or went along."""
+def answer_to_pending(
+    *, persona: Persona, rubric: Rubric, state: PersonaState, scores: dict[str, int]
+) -> BoundaryAnswer | None:
+    """The grade of the reply to last turn's test says whether the trainee declined or went along:
+    whether it clearly triggered the reaction kind the test is about (took_over, crossed_line)."""
     if state.pending_test is None:
         return None
     test = persona.test(state.pending_test)
-    crossed = scores.get(test.dimension, 0) >= CROSSED_LEVEL
+    triggered = triggered_reactions(persona=persona, rubric=rubric, scores=scores)
+    crossed = any(t.kind == test.reaction_kind and t.level >= CROSSED_LEVEL for t in triggered)
     return BoundaryAnswer(test=test.id, handling="accepted" if crossed else "declined")
 
 

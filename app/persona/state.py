@@ -7,12 +7,10 @@ from app.persona.base import PersonaState, TurnReading
 from app.persona.boundary_tests import answer_to_pending, next_test
 from app.persona.disclosure import current_stage, next_fact, reaches_outcome, stage_after_outcome
 from app.persona.inner_voice import think
+from app.persona.reactions import triggered_reactions
 
 SAFE_REPLY_BONUS = 2
 """Trust a reply earns just by carrying no risk at all."""
-
-REACTION_LEVEL = 2
-"""A dimension at this level or more is one the peer reacts to (a clear instance)."""
 
 
 def mood_for(trust: int) -> Mood:
@@ -49,11 +47,8 @@ def trust_change(*, persona: Persona, rubric: Rubric, level: DifficultyLevel, sc
     at all earns a small bonus. The difficulty level scales gains and losses apart, and caps what one
     reply can earn, so trust is built over several good turns rather than won by one.
     """
-    changes = [
-        persona.reactions[key].trust_change * _level(scores, key) / 2
-        for key in rubric.keys
-        if _level(scores, key) >= 1
-    ]
+    triggered = triggered_reactions(persona=persona, rubric=rubric, scores=scores)
+    changes = [t.reaction.trust_change * t.level / 2 for t in triggered]
     if all(_level(scores, key) == 0 for key in _risk_keys(rubric)):
         changes.append(SAFE_REPLY_BONUS)
     gains = sum(change for change in changes if change > 0)
@@ -61,15 +56,10 @@ def trust_change(*, persona: Persona, rubric: Rubric, level: DifficultyLevel, sc
     return min(round(gains * level.gains), level.max_gain) + round(losses * level.losses)
 
 
-def reactions_to(*, rubric: Rubric, scores: dict[str, int]) -> list[str]:
-    """Risk dimensions at a clear level or more, strongest first (rubric order breaks ties)."""
-    flagged = [key for key in _risk_keys(rubric) if _level(scores, key) >= REACTION_LEVEL]
-    return sorted(flagged, key=lambda key: -_level(scores, key))
-
-
-def heard_in(*, rubric: Rubric, scores: dict[str, int]) -> list[str]:
-    """Skill dimensions (empathy) clearly present in the reply."""
-    return [d.key for d in rubric.dimensions if d.kind == "skill" and _level(scores, d.key) >= REACTION_LEVEL]
+def felt_kinds(*, persona: Persona, rubric: Rubric, scores: dict[str, int], risks: bool) -> list[str]:
+    """Reaction kinds the peer clearly feels (level 2+), risks or skills, strongest first, each once."""
+    triggered = triggered_reactions(persona=persona, rubric=rubric, scores=scores)
+    return list(dict.fromkeys(t.kind for t in triggered if t.felt and t.costs_trust == risks))
 
 
 def _reading(
@@ -85,10 +75,10 @@ def _reading(
     reading = TurnReading(
         move=move,
         scores=dict(scores),
-        reactions=reactions_to(rubric=rubric, scores=scores),
-        heard=heard_in(rubric=rubric, scores=scores),
+        reactions=felt_kinds(persona=persona, rubric=rubric, scores=scores, risks=True),
+        heard=felt_kinds(persona=persona, rubric=rubric, scores=scores, risks=False),
         trust_before=state.trust,
-        answered=answer_to_pending(persona=persona, state=state, scores=scores),
+        answered=answer_to_pending(persona=persona, rubric=rubric, state=state, scores=scores),
     )
     if reading.reactions:  # a peer who feels pushed opens up about nothing and tries nothing
         return reading

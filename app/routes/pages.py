@@ -17,6 +17,7 @@ from app.db import SessionDep, in_session
 from app.errors import Conflict, DomainError, Invalid, NotFound, TooMany
 from app.models import Turn, TurnRole, User
 from app.practice.access import readable_session, writable_session
+from app.practice.content import session_content
 from app.practice.context import PracticeContext, PracticeDep
 from app.practice.replies import finish_pending_replies
 from app.practice.reviews import reviews_for
@@ -178,7 +179,7 @@ def end(session_id: str, db: SessionDep, user: CurrentUser) -> Response:
 
 def _summary_context(*, db: Session, ctx: PracticeContext, session_id: str) -> dict[str, Any]:
     practice = find_session(db=db, session_id=session_id)
-    persona, rubric = ctx.catalog.persona(practice.persona_id), ctx.catalog.rubric(practice.rubric_id)
+    persona, rubric = session_content(db=db, ctx=ctx, practice=practice)  # a retired rubric: its saved copy
     graded = graded_turns(db=db, turns=list_turns(db=db, session_id=practice.id))
     reviews = reviews_for(db=db, turn_ids=[g.turn.id for g in graded if g.turn.id is not None])
     names = {d.key: d.name for d in rubric.dimensions}

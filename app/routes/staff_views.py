@@ -12,6 +12,7 @@ from app.auth.audit import recent_events
 from app.auth.privacy import sessions_per_user
 from app.content.catalog import Catalog
 from app.content.loader import ContentError
+from app.grading.grader_status import grader_statuses
 from app.models import ROLES, User
 from app.practice.context import PracticeContext
 from app.practice.paging import PageRequest, page_of
@@ -104,6 +105,7 @@ def staff_context(
 ) -> dict[str, Any]:
     people = people_rows(db=db)
     shown = page_of(people, people_page)
+    graders, graders_problem = grader_statuses(ctx.catalog, ctx.settings.content_dir)
     return {
         "section": "staff",
         "note": note,
@@ -114,6 +116,8 @@ def staff_context(
         "roles": ROLES,
         "cohorts": list_cohorts(db=db),
         "content": content_rows(ctx.catalog, ctx.settings.content_dir),
+        "graders": graders,
+        "graders_problem": graders_problem,
         "default_rubric": ctx.settings.default_rubric,
         "events": recent_events(db=db, limit=AUDIT_ROWS),
         "new_user": new_user or FormState(values={"role": "trainee"}),
