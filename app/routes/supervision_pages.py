@@ -15,6 +15,7 @@ from app.routes.guards import RecordId
 from app.routes.list_params import PageQuery, QueueQuery, page_link
 from app.routes.page_kit import render, see_other
 from app.routes.progress_views import progress_charts, sparkline
+from app.routes.views import rows_by_rubric
 
 router = APIRouter(include_in_schema=False)
 
@@ -25,12 +26,11 @@ def sessions_queue(
 ) -> Response:
     """Supervisors see their cohorts' sessions, staff everyone's, trainees their own; filtered and paged."""
     rows = review_queue(db=db, ctx=ctx, viewer=user, query_filter=query_filter, paging=paging)
-    rubric = ctx.catalog.rubrics.get(ctx.settings.default_rubric)
     trainees = {t.id: t for c in supervised_cohorts(db=db, viewer=user) for t in cohort_trainees(db=db, cohort=c)}
     context = {
         "section": "supervisor",
         "rows": rows,
-        "rubric": rubric.item if rubric else None,
+        "groups": rows_by_rubric(ctx.catalog, rows.items),
         "personas": [e.item for e in ctx.catalog.personas.values()],
         "trainees": sorted(trainees.values(), key=lambda t: t.username),
         "chosen": {**request.query_params, "sort": query_filter.sort},

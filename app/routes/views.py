@@ -2,8 +2,11 @@
 
 from dataclasses import dataclass
 
+from app.content.catalog import Catalog
 from app.content.personas import HiddenFact, Persona
+from app.content.rubrics import Rubric
 from app.models import Turn
+from app.practice.review_queue import QueueRow
 from app.routes.schemas import TurnPublic
 
 
@@ -38,3 +41,20 @@ def trust_change(turns: list[Turn]) -> int | None:
 def revealed_facts(persona: Persona, revealed: list[str]) -> list[HiddenFact]:
     known = {fact.id: fact for fact in persona.hidden_facts}
     return [known[fact_id] for fact_id in revealed if fact_id in known]
+
+
+@dataclass(frozen=True)
+class RubricRows:
+    """The listed sessions graded on one rubric, shown under that rubric's own dimensions."""
+
+    rubric: Rubric | None
+    rows: list[QueueRow]
+
+
+def rows_by_rubric(catalog: Catalog, rows: list[QueueRow]) -> list[RubricRows]:
+    """Rows grouped by their rubric, each group in the list's order (None: a rubric no longer shipped)."""
+    grouped: dict[str, list[QueueRow]] = {}
+    for row in rows:
+        grouped.setdefault(row.practice.rubric_id, []).append(row)
+    return [RubricRows(catalog.rubrics[key].item if key in catalog.rubrics else None, group)
+            for key, group in grouped.items()]
