@@ -1,5 +1,6 @@
 """The ASGI application: `app.main:app`."""
 
+import asyncio
 import logging
 import re
 from collections.abc import AsyncIterator
@@ -96,15 +97,21 @@ def _add_middleware(application: FastAPI, settings: Settings) -> None:
 
 @asynccontextmanager
 async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
-    """Worker threads sized from settings; connections to the LLM endpoint kept open for the app's life."""
+    """Worker threads sized from settings; content and graders loaded in the background; connections to
+    the LLM endpoint kept open for the app's life."""
     settings = get_settings()
     size_thread_pool(settings)
+    warming = asyncio.create_task(_warm_up(settings))  # serving starts now; early requests wait for the grader
+    async with connection_pool():
+        yield
+    await warming
+
+
+async def _warm_up(settings: Settings) -> None:
     try:
         await anyio.to_thread.run_sync(warm_up, settings)
     except Exception:  # a broken content file or model shows on the staff page; the app still starts
         log_failure(log, "warming up the content and graders failed")
-    async with connection_pool():
-        yield
 
 
 def create_app() -> FastAPI:

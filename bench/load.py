@@ -48,6 +48,7 @@ TEXTS = [
     "I hear how much your family matters to you.",
     "Can you tell me more about work this week?",
 ]
+EXCEPTION_LINE = re.compile(r"^[\w.]+(Error|Exception|Exit|Timeout)\b")
 STREAM_URL = re.compile(r'sse-connect="(/sessions/[0-9a-f]{32}/turns/\d+/stream)"')
 
 
@@ -112,8 +113,36 @@ def add_trainees(database_url: str, count: int) -> list[str]:
     return names
 
 
+def cpu_seconds(root_pid: int) -> float:
+    """CPU time (user + system) of a process and all its descendants, from /proc (Linux)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    stats: dict[int, tuple[int, float]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            stats[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / ticks)
+    family, total = {root_pid}, 0.0
+    for _ in range(4):  # the server, its workers, their helpers
+        family |= {pid for pid, (parent, _) in stats.items() if parent in family}
+    for pid in family:
+        total += stats.get(pid, (0, 0.0))[1]
+    return total
+
+
+@dataclass
+class Server:
+    base_url: str
+    pid: int
+
+    def cpu_s(self) -> float:
+        return cpu_seconds(self.pid)
+
+
 @contextmanager
-def server(database_url: str, workers: int, stream_delay_ms: int) -> Iterator[str]:
+def server(database_url: str, workers: int, stream_delay_ms: int) -> Iterator[Server]:
     """`python -m app serve` on a free port, with its log in a temporary file; yields its base URL."""
     port = free_port()
     env = {
@@ -131,16 +160,15 @@ def server(database_url: str, workers: int, stream_delay_ms: int) -> Iterator[st
         base_url = f"http://127.0.0.1:{port}"
         try:
             wait_until_up(base_url, process)
-            yield base_url
+            yield Server(base_url, process.pid)
         finally:
             process.terminate()
             process.wait(timeout=30)
             log.seek(0)
             lines = log.read().decode(errors="replace").splitlines()
-            tracebacks = [n for n, line in enumerate(lines) if "Traceback" in line]
-            if tracebacks:
-                print(f"  server log: {len(tracebacks)} tracebacks; the first ends:", *lines[tracebacks[0]:][:60][-6:],
-                      sep="\n    ")
+            raised = [line for line in lines if EXCEPTION_LINE.match(line)]
+            if raised:
+                print(f"  server log: {len(raised)} exceptions:", *sorted(set(raised))[:5], sep="\n    ")
 
 
 def wait_until_up(base_url: str, process: subprocess.Popen[bytes]) -> None:
@@ -158,7 +186,8 @@ def wait_until_up(base_url: str, process: subprocess.Popen[bytes]) -> None:
 
 
 async def signed_in(base_url: str, username: str) -> httpx.AsyncClient:
-    client = httpx.AsyncClient(base_url=base_url, timeout=120)
+    # Idle connections are dropped before uvicorn's 5 s keep-alive ends, so a POST never races its close.
+    client = httpx.AsyncClient(base_url=base_url, timeout=120, limits=httpx.Limits(keepalive_expiry=3.0))
     response = await client.post("/api/auth/login", json={"username": username, "password": PASSWORD})
     response.raise_for_status()
     client.headers["X-CSRFToken"] = client.cookies["csrftoken"]
@@ -170,6 +199,8 @@ class ClassRun:
     turn_s: list[float] = field(default_factory=list)
     start_s: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    cpu_s: float = 0.0
+    """Server CPU time while the class took its turns (after everyone signed in)."""
 
 
 async def sign_in_all(base_url: str, names: list[str], at_once: int = 8) -> list[httpx.AsyncClient]:
@@ -206,10 +237,12 @@ async def trainee_turns(client: httpx.AsyncClient, turns: int, think_s: float, r
             run.errors.append(f"turn: {answer.status_code} {answer.text[:80]}")
 
 
-async def class_check(base_url: str, names: list[str], turns: int, think_s: float) -> ClassRun:
+async def class_check(app: Server, names: list[str], turns: int, think_s: float) -> ClassRun:
     run = ClassRun()
-    clients = await sign_in_all(base_url, names)
+    clients = await sign_in_all(app.base_url, names)
+    cpu_before = app.cpu_s()
     await asyncio.gather(*(trainee_turns(client, turns, think_s, run) for client in clients))
+    run.cpu_s = app.cpu_s() - cpu_before
     for client in clients:
         await client.aclose()
     return run
@@ -286,22 +319,27 @@ async def streams_check(base_url: str, names: list[str]) -> StreamRun:
 def run_class(args: argparse.Namespace, folder: Path) -> None:
     with database(args.database, folder) as url:
         names = add_trainees(url, args.trainees)
-        with server(url, args.workers, stream_delay_ms=0) as base_url:
+        with server(url, args.workers, stream_delay_ms=0) as app:
             started = time.perf_counter()
-            run = asyncio.run(class_check(base_url, names, args.turns, args.think_s))
+            run = asyncio.run(class_check(app, names, args.turns, args.think_s))
             took = time.perf_counter() - started
     print(f"class: {args.trainees} trainees x {args.turns} turns, think time mean {args.think_s} s, "
           f"{args.database}, {args.workers} worker(s), {took:.0f} s")
     print(f"  errors: {len(run.errors)}" + (f" (first: {run.errors[0]})" if run.errors else ""))
     print("  " + figures("turn", run.turn_s))
     print("  " + figures("start session", run.start_s))
+    per_turn = run.cpu_s / max(1, len(run.turn_s))
+    print(
+        f"  server CPU: {per_turn * 1000:.0f} ms per turn (session starts included, sign-ins not): one core "
+        f"serves about {1 / per_turn:.0f} turns/s, about {5 / per_turn:.0f} trainees at 5 s think time"
+    )
 
 
 def run_streams(args: argparse.Namespace, folder: Path) -> None:
     with database(args.database, folder) as url:
         names = add_trainees(url, args.streams + 1)
-        with server(url, args.workers, stream_delay_ms=15) as base_url:
-            run = asyncio.run(streams_check(base_url, names))
+        with server(url, args.workers, stream_delay_ms=15) as app:
+            run = asyncio.run(streams_check(app.base_url, names))
     print(f"streams: {args.streams} replies at once (typing delay 15 ms/word), one user loading a page "
           f"every 0.2 s, {args.database}, {args.workers} worker(s)")
     print(f"  completed: {run.completed}/{args.streams}, errors: {len(run.errors)}"

@@ -10,10 +10,10 @@ _MEANING = {
     401: "Not signed in",
     403: "This role may not do this, or the CSRF token is missing or stale",
     404: "No such record, or none this user may see",
-    409: "The record's state does not allow this",
+    409: "The record's state does not allow this (an ended session, the peer still answering)",
     413: "The request body is larger than PEER_MAX_BODY_BYTES",
     422: "The request is not valid; the detail says why",
-    429: "Too many messages in the last minute (PEER_TURNS_PER_MINUTE), or failed sign-ins; see Retry-After",
+    429: "Too many messages a minute, sessions an hour or failed sign-ins (PEER_TURNS_PER_MINUTE, PEER_SESSIONS_PER_HOUR, PEER_SIGN_IN_*); see Retry-After",
 }
 
 ANY_REQUEST = (413, 422)
