@@ -6,9 +6,9 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from app.auth.audit import record
 from app.content.rubrics import Rubric
 from app.models import PracticeSession, Turn, User
+from app.practice.audit_log import record_view
 from app.practice.context import PracticeContext
 from app.practice.oversight import viewable_trainee
 from app.practice.sessions import coaching_held_back, list_turns
@@ -127,14 +127,14 @@ def graded_dimensions(ctx: PracticeContext, rubric_ids: list[str]) -> list[tuple
 
 
 def trainee_progress(*, db: Session, ctx: PracticeContext, viewer: User, trainee_id: int) -> TraineeProgress:
-    """Every session of the trainee, oldest first. Others' views go in the audit log."""
+    """Every session of the trainee, oldest first. Others' views go in the audit log (once a short while)."""
     trainee = viewable_trainee(db=db, viewer=viewer, trainee_id=trainee_id)
     query = select(PracticeSession).where(PracticeSession.trainee_id == trainee.id)
     sessions = db.exec(query.order_by(col(PracticeSession.created_at), col(PracticeSession.id))).all()
     own = viewer.id == trainee.id
     points = [session_progress(db=db, ctx=ctx, practice=p, hold_back=own and coaching_held_back(p)) for p in sessions]
     if not own:
-        record(db=db, actor=viewer, action="view-progress", target=f"user:{trainee.id}")
+        record_view(db=db, actor=viewer, action="view-progress", target=f"user:{trainee.id}")
     return TraineeProgress(
         trainee=trainee, sessions=points, dimensions=graded_dimensions(ctx, [p.rubric_id for p in sessions])
     )
