@@ -128,7 +128,7 @@ def graded_dimensions(ctx: PracticeContext, rubric_ids: list[str]) -> list[tuple
 
 
 def trainee_progress(*, db: Session, ctx: PracticeContext, viewer: User, trainee_id: int) -> TraineeProgress:
-    """Every session of the trainee, oldest first. Others' views go in the audit log."""
+    """Every session of the trainee, oldest first. Others' views go in the audit log (once a short while)."""
     trainee = viewable_trainee(db=db, viewer=viewer, trainee_id=trainee_id)
     query = select(PracticeSession).where(PracticeSession.trainee_id == trainee.id)
     sessions = db.exec(query.order_by(col(PracticeSession.created_at), col(PracticeSession.id))).all()
