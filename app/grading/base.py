@@ -1,9 +1,12 @@
 """What every grader returns, and the protocol graders follow."""
 
 from collections.abc import Sequence
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from pydantic import BaseModel, Field
+
+if TYPE_CHECKING:  # moment.py builds on ContextTurn, defined here
+    from app.grading.moment import CoachingMoment
 
 Role = Literal["peer", "trainee"]
 
@@ -44,8 +47,13 @@ class Grade(BaseModel):
 
 
 class Grader(Protocol):
-    """Scores one trainee reply in context on every dimension of the grader's rubric."""
+    """Scores one trainee reply in context on every dimension of the grader's rubric.
+
+    `moment` tells the coaching which peer line was answered, the model replies authored with it
+    and what the better reply may name; without it, the grader reads the moment from the context."""
 
     name: str
 
-    async def grade(self, *, context: Sequence[ContextTurn], reply: str) -> Grade: ...
+    async def grade(
+        self, *, context: Sequence[ContextTurn], reply: str, moment: "CoachingMoment | None" = None
+    ) -> Grade: ...

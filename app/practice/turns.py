@@ -17,6 +17,7 @@ from app.persona.base import PersonaState, TurnReading
 from app.persona.events import Notice, Piece, Replace, reply_events, revise
 from app.persona.moves import classify_move
 from app.persona.state import read_turn
+from app.practice.coaching_moment import coaching_moment
 from app.practice.context import PracticeContext
 from app.practice.judging import start_judging
 from app.practice.messages import clean_message
@@ -54,7 +55,8 @@ async def _quick_grade(
     *, db: Session, ctx: PracticeContext, practice: PracticeSession, turn: Turn, context: list[ContextTurn]
 ) -> Grade | None:
     try:
-        grade = await ctx.grader_for(practice.rubric_id).grade(context=context, reply=turn.text)
+        moment = coaching_moment(persona=ctx.catalog.persona(practice.persona_id), history=context)
+        grade = await ctx.grader_for(practice.rubric_id).grade(context=context, reply=turn.text, moment=moment)
     except Exception:  # the trainee's turn is saved; the session goes on without a grade
         log_failure(log, "grading failed for turn %s", turn.id)
         turn.error = "This reply could not be graded; the conversation can go on."
