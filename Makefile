@@ -48,6 +48,7 @@ train: install
 
 bench: install
 	$(PY) bench/grader.py
+	$(PY) bench/grader.py bench/data/crss_checkset.jsonl
 	$(PY) bench/turn_latency.py
 
 llm-local: install  ## serve the bundled SmolLM2 model on http://127.0.0.1:$(LLM_PORT)/v1 (OpenAI-compatible)

@@ -150,13 +150,21 @@ class BetterReplies:
 
         An empty string when none passes (the coaching then offers its tip instead)."""
         fitting = [c for c in self.candidates(moment) if self.fits(c.text, moment, context)]
-        if not fitting:
-            return ""
-        scored = self.score(context, [c.text for c in fitting])
-        passing = [(c, s) for c, s in zip(fitting, scored, strict=True) if self.unflagged(s)]
+        authored = [c for c in fitting if c.authored]
+        passing = self._passing(authored, context)  # graded together: the best of them is wanted
+        for composed in (c for c in fitting if not c.authored):
+            if passing:
+                break
+            passing = self._passing([composed], context)  # one at a time: the first that passes will do
         if not passing:
             return ""
         return max(passing, key=lambda item: self._rank(item[0], item[1], weakest))[0].text
+
+    def _passing(self, candidates: list[Candidate], context: Sequence[ContextTurn]) -> list[tuple[Candidate, Scores]]:
+        if not candidates:
+            return []
+        scored = self.score(context, [c.text for c in candidates])
+        return [(c, s) for c, s in zip(candidates, scored, strict=True) if self.unflagged(s)]
 
     def _rank(self, candidate: Candidate, scores: Scores, weakest: Sequence[str]) -> tuple[int, int, int]:
         """Authored first; then the one strongest where the trainee was weakest; then the lowest risk."""
