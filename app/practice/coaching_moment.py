@@ -1,24 +1,8 @@
 """The coaching moment of a trainee turn: the one place that gathers it from the persona and the conversation."""
 
-from collections.abc import Iterator
-from typing import Any
-
 from app.content.personas import Persona
 from app.grading.base import ContextTurn
 from app.grading.moment import CoachingMoment, terms_of
-
-
-def _strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from _strings(key)
-            yield from _strings(item)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            yield from _strings(item)
-
 
 _TERMS: dict[int, tuple[Persona, frozenset[str]]] = {}
 """The words of each persona file in use, by object: the catalog keeps one object per file version."""
@@ -29,7 +13,7 @@ def persona_terms(persona: Persona) -> frozenset[str]:
     if cached is None or cached[0] is not persona:
         if len(_TERMS) > 256:
             _TERMS.clear()
-        cached = _TERMS[id(persona)] = (persona, terms_of(_strings(persona.model_dump())))
+        cached = _TERMS[id(persona)] = (persona, terms_of([persona.model_dump_json()]))
     return cached[1]
 
 
