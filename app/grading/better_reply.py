@@ -29,7 +29,7 @@ WORDING_FILE = "better_reply.yaml"
 GIST_WORDS = (3, 24)
 FIRST_TO_SECOND = {
     "i": "you", "me": "you", "my": "your", "mine": "yours", "myself": "yourself", "am": "are", "i'm": "you're",
-    "i've": "you've", "i'll": "you'll", "i'd": "you'd", "was": "were", "we": "you", "our": "your", "us": "you",
+    "i've": "you've", "i'll": "you'll", "i'd": "you'd", "we": "you", "our": "your", "us": "you",
     "ours": "yours", "we're": "you're", "we've": "you've", "ourselves": "yourselves",
 }
 CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zA-Z'’-]+")
@@ -72,7 +72,8 @@ def turned_toward(sentence: str) -> str:
         word = match.group(0)
         return FIRST_TO_SECOND.get(word.lower().replace("’", "'"), word)
 
-    turned = re.sub(r"[A-Za-z'’]+", swap, sentence.strip().rstrip(".!?…").strip())
+    spoken = re.sub(r"\b(I|we) was\b", r"\1 were", sentence.strip().rstrip(".!?…").strip(), flags=re.IGNORECASE)
+    turned = re.sub(r"[A-Za-z'’]+", swap, spoken)
     return turned[:1].lower() + turned[1:] if not CAPITALISED.match(turned[:1] + " ") else turned
 
 
@@ -84,7 +85,7 @@ def gist(peer_line: str) -> str | None:
         if "?" in sentence or not GIST_WORDS[0] <= len(tokens) <= GIST_WORDS[1] or {"you", "your"} & set(tokens):
             continue
         about_them = any(t in FIRST_TO_SECOND for t in tokens)
-        candidates.append((bool(FEELING.search(sentence)), about_them, -abs(len(tokens) - 12), sentence))
+        candidates.append((about_them, bool(FEELING.search(sentence)), -abs(len(tokens) - 12), sentence))
     if not candidates:
         return None
     return turned_toward(max(candidates)[3])
