@@ -49,6 +49,7 @@ train: install
 
 bench: install  ## grader accuracy, then the load checks (a class at once, streams at once) on SQLite
 	$(PY) bench/grader.py
+	$(PY) bench/grader.py bench/data/crss_checkset.jsonl
 	$(PY) bench/load.py
 	$(PY) bench/turn_latency.py
 	$(PY) bench/learning_curve.py

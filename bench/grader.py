@@ -1,9 +1,13 @@
 """Grader benchmark: accuracy per dimension, latency and peak memory on a labelled JSONL file.
 
-    python bench/grader.py [FILE.jsonl] [--rubric crss-core] [--grader offline|llm]
+    python bench/grader.py [FILE.jsonl] [--rubric crss-core] [--grader offline|llm] [--cv]
 
 Positive = gold level >= 2, negative = gold 0 (gold 1 left out); predicted positive = level >= 2.
 Spearman is over all levels; Cohen's kappa compares levels capped at 2 (the 0-2 gold scale).
+--cv adds a five-fold cross-validated estimate on the training corpus (folds grouped by peer turn;
+a few minutes). The better replies of the coaching are checked too: flagged by the grader itself,
+naming anything outside the conversation, carrying a crisis script outside a crisis, and picking
+up the peer's own words.
 """
 
 import argparse
@@ -28,9 +32,14 @@ from app.content.catalog import get_catalog  # noqa: E402
 from app.content.loader import content_hash, load_model  # noqa: E402
 from app.content.rubrics import Rubric  # noqa: E402
 from app.grading.base import Grade  # noqa: E402
+from app.grading.better_reply import particulars  # noqa: E402
+from app.grading.context_cues import carries_crisis_script  # noqa: E402
+from app.grading.cues import words  # noqa: E402
+from app.grading.evaluation import out_of_fold_levels  # noqa: E402
 from app.grading.examples import load_labelled  # noqa: E402
 from app.grading.features import ReplyCase  # noqa: E402
 from app.grading.judge import build_judge  # noqa: E402
+from app.grading.moment import CoachingMoment, terms_of  # noqa: E402
 from app.grading.offline import OfflineGrader, load_offline_grader  # noqa: E402
 from app.llm import connection_pool  # noqa: E402
 from app.transcript import ContextTurn  # noqa: E402
@@ -80,17 +89,49 @@ def cohen_kappa(a: np.ndarray, b: np.ndarray) -> float:
 
 def print_accuracy(keys: list[str], items: list[dict[str, Any]], grades: Sequence[Grade]) -> None:
     """Per dimension: precision, recall and F1 of the flag (gold 2+ vs 0), Spearman, Cohen's kappa."""
-    print(f"{'dimension':<12} {'n+':>3} {'n-':>3} {'prec':>6} {'recall':>6} {'F1':>6} {'spearman':>8} {'kappa':>6}")
+    levels = {
+        key: (np.array([item["labels"][key] for item in items]), np.array([g.scores[key] for g in grades]))
+        for key in keys
+    }
+    print_levels(levels)
+
+
+def print_levels(levels: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
+    print(f"{'dimension':<12} {'n+':>4} {'n-':>4} {'prec':>6} {'recall':>6} {'F1':>6} {'spearman':>8} {'kappa':>6}")
     f1s = []
-    for key in keys:
-        gold = np.array([item["labels"][key] for item in items])
-        pred = np.array([g.scores[key] for g in grades])
+    for key, (gold, pred) in levels.items():
         p, r, f1 = precision_recall_f1(gold, pred)
         f1s.append(f1)
         rho, kappa = spearman(gold, pred), cohen_kappa(np.minimum(gold, 2), np.minimum(pred, 2))
-        counts = f"{(gold >= 2).sum():>3} {(gold == 0).sum():>3}"
+        counts = f"{(gold >= 2).sum():>4} {(gold == 0).sum():>4}"
         print(f"{key:<12} {counts} {p:>6.3f} {r:>6.3f} {f1:>6.3f} {rho:>8.3f} {kappa:>6.3f}")
-    print(f"{'mean F1':<12} {statistics.mean(f1s):>31.3f}")
+    print(f"{'mean F1':<12} {statistics.mean(f1s):>33.3f}")
+
+
+def print_better_replies(grader: OfflineGrader, cases: list[ReplyCase], grades: Sequence[Grade]) -> None:
+    """How the coaching's better replies fare on the checks they must pass."""
+    pairs = [
+        (case, point.better_reply)
+        for case, grade in zip(cases, grades, strict=True)
+        for point in grade.coaching.points[:1]
+    ]
+    if not pairs:
+        return
+    scores = [grader.score_replies(case.context, [better])[0] for case, better in pairs]
+    flagged = sum(1 for s in scores if not grader.better.unflagged(s))
+    outside = crisis = own_words = 0
+    for case, better in pairs:
+        moment = CoachingMoment.from_context(case.context)
+        allowed = terms_of([t.text for t in case.context])
+        outside += not particulars(better, grader.better.wording) <= allowed
+        crisis += carries_crisis_script(better) and not moment.crisis
+        peer = {w for w in words(moment.peer_line) if len(w) > 3}
+        own_words += bool(peer & {w for w in words(better) if len(w) > 3})
+    n = len(pairs)
+    print(
+        f"better replies ({n}): flagged by the grader {flagged}, naming something outside the conversation "
+        f"{outside}, crisis script outside a crisis {crisis}, picking up the peer's own words {own_words / n:.0%}"
+    )
 
 
 def read_items(path: Path) -> list[dict[str, Any]]:
@@ -153,6 +194,7 @@ def main() -> None:
     parser.add_argument("--rubric", default="crss-core")
     parser.add_argument("--grader", choices=["offline", "llm"], default="offline")
     parser.add_argument("--content-dir", type=Path, default=ROOT)
+    parser.add_argument("--cv", action="store_true", help="add a cross-validated estimate on the training corpus")
     args = parser.parse_args()
     if args.grader == "llm":
         return llm_main(args)
@@ -169,6 +211,7 @@ def main() -> None:
 
     print(f"file {args.file} ({len(items)} replies), rubric {rubric.id}, grader {grader.name}")
     print_accuracy(rubric.keys, items, grades)
+    print_better_replies(grader, cases, grades)
     print(
         f"latency ms/reply: one at a time p50 {timing['single_p50']:.1f} p95 {timing['single_p95']:.1f}; "
         f"batched ({BATCH}) p50 {timing['batched_p50']:.1f} p95 {timing['batched_p95']:.1f}"
@@ -186,6 +229,9 @@ def main() -> None:
     overlap = overlap_with_training(args.content_dir, rubric, items)
     if overlap:
         print(f"warning: {overlap} of these replies also appear in the training examples")
+    if args.cv:
+        print(f"\ncross-validated on the training corpus of {rubric.id} (5 folds grouped by peer turn):")
+        print_levels(out_of_fold_levels(args.content_dir, rubric.id))
 
 
 # --- --grader llm: the LLM judge at PEER_LLM_BASE_URL / PEER_JUDGE_MODEL, against the same labels ------------

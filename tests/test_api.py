@@ -100,7 +100,7 @@ def test_ended_session_takes_no_turns(client: TestClient) -> None:
 class _BrokenGrader:
     name = "broken"
 
-    async def grade(self, *, context: Sequence[ContextTurn], reply: str) -> Grade:
+    async def grade(self, *, context: Sequence[ContextTurn], reply: str, moment: object = None) -> Grade:
         raise RuntimeError("grader down")
 
 

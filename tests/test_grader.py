@@ -212,3 +212,16 @@ def test_training_is_reproducible_and_export_round_trips_exactly(tmp_path: Path)
         assert np.array_equal(before[key][0], reloaded[key][0])
         assert np.array_equal(before[key][1], reloaded[key][1])
         assert np.array_equal(before[key][1], repeated[key][1])
+
+
+def test_the_cross_validated_estimate_predicts_every_training_case_out_of_fold(tmp_path: Path) -> None:
+    from app.grading.evaluation import out_of_fold_levels
+
+    write_tiny_content(tmp_path)
+    train_rubric(content_dir=tmp_path, rubric_id="tiny")
+    levels = out_of_fold_levels(tmp_path, "tiny")
+    assert set(levels) == {"pushy", "warmth"}
+    gold, predicted = levels["pushy"]
+    assert len(gold) == len(predicted) == 48 + 2
+    assert set(predicted.tolist()) <= {0, 1, 2, 3, 4}
+    assert ((gold >= 2) == (predicted >= 2)).mean() > 0.8, "the pushy replies are easy to tell apart"

@@ -141,3 +141,30 @@ def test_a_lasting_fault_is_retried_then_falls_back(
     assert code == 0 and rows[0]["grader"] == f"offline (judge: {reason})"
     assert len(fault_server.calls("judge")) == 3, "the first try and two retries"
     fault_server.reset()
+
+
+@pytest.mark.parametrize(
+    "better",
+    [
+        "It sounds like you're scared of losing time with Tyler. What's that been like?",
+        "I'm worried about your safety. Can we call 988 together right now?",
+        "You need to get to a meeting tonight, no excuses.",
+    ],
+    ids=["names-a-stranger", "crisis-script-outside-a-crisis", "flagged-by-the-grader"],
+)
+async def test_a_judge_better_reply_that_fails_a_check_is_replaced(fake_llm: FakeChatModel, better: str) -> None:
+    fake_llm.enqueue(verdict(2, better_reply=better))
+    grade = await judge(fake_llm).grade(context=CONTEXT, reply=GAMING)
+    replies = {p.better_reply for p in grade.coaching.points}
+    assert grade.grader == "llm:judge" and replies and better not in replies
+    assert all("Tyler" not in r and "988" not in r for r in replies)
+
+
+async def test_a_judge_better_reply_that_passes_is_kept(fake_llm: FakeChatModel) -> None:
+    better = (
+        "Seven weeks, and it sounds like you're tired of being asked about the count. "
+        "I'm curious what those weeks have been like for you?"
+    )
+    fake_llm.enqueue(verdict(2, better_reply=better))
+    grade = await judge(fake_llm).grade(context=CONTEXT, reply=GAMING)
+    assert {p.better_reply for p in grade.coaching.points} == {better}

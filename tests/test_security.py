@@ -458,7 +458,7 @@ class _GraderThatQuotes:
 
     name = "quoting"
 
-    async def grade(self, *, context: object, reply: str) -> object:
+    async def grade(self, *, context: object, reply: str, moment: object = None) -> object:
         raise RuntimeError(f"could not grade {reply!r}")
 
 

@@ -1,11 +1,14 @@
 """What every grader returns, and the protocol graders follow."""
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from pydantic import BaseModel, Field
 
 from app.transcript import ContextTurn
+
+if TYPE_CHECKING:  # moment.py builds on base's types
+    from app.grading.moment import CoachingMoment
 
 
 class CoachingPoint(BaseModel):
@@ -39,8 +42,13 @@ class Grade(BaseModel):
 
 
 class Grader(Protocol):
-    """Scores one trainee reply in context on every dimension of the grader's rubric."""
+    """Scores one trainee reply in context on every dimension of the grader's rubric.
+
+    `moment` tells the coaching which peer line was answered, the model replies authored with it
+    and what the better reply may name; without it, the grader reads the moment from the context."""
 
     name: str
 
-    async def grade(self, *, context: Sequence[ContextTurn], reply: str) -> Grade: ...
+    async def grade(
+        self, *, context: Sequence[ContextTurn], reply: str, moment: "CoachingMoment | None" = None
+    ) -> Grade: ...

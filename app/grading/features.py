@@ -12,9 +12,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from app.grading.context_cues import CONTEXT_CUE_NAMES, context_cue_values
 from app.grading.cues import CUE_NAMES, IndicatorHit, IndicatorMatcher, cue_values, split_sentences
 from app.grading.embeddings import DIMENSIONS, FloatArray, SentenceEncoder
 from app.grading.ngrams import NgramVocabulary, SparseRow
+from app.grading.normalise import plain
 from app.transcript import ContextTurn
 
 CONTEXT_NAMES = ("sim_peer", "max_sentence_sim_peer", "sim_previous_trainee", "has_previous")
@@ -35,6 +37,7 @@ class ReplyCase:
 class EncodedCase:
     case: ReplyCase
     sentences: list[str]
+    plain_sentences: list[str]  # the sentences in plain text (see normalise.py), as encoded
     reply_vec: FloatArray
     sentence_vecs: FloatArray
     peer_vec: FloatArray | None
@@ -46,6 +49,7 @@ class EncodedCase:
         return EncodedCase(
             case=ReplyCase(context=self.case.context, reply=self.sentences[index]),
             sentences=[self.sentences[index]],
+            plain_sentences=[self.plain_sentences[index]],
             reply_vec=vec,
             sentence_vecs=vec[None, :],
             peer_vec=self.peer_vec,
@@ -65,37 +69,43 @@ def sentence_spans(text: str, sentences: Sequence[str]) -> list[tuple[int, int]]
 
 
 def encode_cases(cases: Sequence[ReplyCase], encoder: SentenceEncoder) -> list[EncodedCase]:
-    """Encode every text the features need, in one batched pass (sentences pooled from their reply)."""
+    """Encode every text the features need, in one batched pass (sentences pooled from their reply).
+
+    Replies and context turns are encoded as plain text (texting shorthand spelled out, speech
+    fillers dropped); the sentences shown as evidence stay the trainee's own."""
     split = [split_sentences(c.reply) for c in cases]
+    plain_split = [[plain(s) or s for s in sentences] for sentences in split]
+    joined = [" ".join(p) if c.reply.strip() else "" for c, p in zip(cases, plain_split, strict=True)]
     wanted: dict[str, int] = {}
-    for case in cases:
-        for text in (case.reply, case.last_text("peer"), case.last_text("trainee")):
+    for case, reply in zip(cases, joined, strict=True):
+        for text in (reply, plain(case.last_text("peer")), plain(case.last_text("trainee"))):
             if text and text not in wanted:
                 wanted[text] = len(wanted)
     texts = list(wanted)
     spans: list[list[tuple[int, int]]] = [[] for _ in texts]
-    for case, sentences in zip(cases, split, strict=True):
-        if len(sentences) > 1 and case.reply:
-            spans[wanted[case.reply]] = sentence_spans(case.reply, sentences)
+    for reply, sentences in zip(joined, plain_split, strict=True):
+        if len(sentences) > 1 and reply:
+            spans[wanted[reply]] = sentence_spans(reply, sentences)
     vectors, span_vectors = encoder.encode_with_spans(texts, spans)
 
     def vec(text: str) -> FloatArray | None:
         return vectors[wanted[text]] if text else None
 
     encoded = []
-    for case, sentences in zip(cases, split, strict=True):
-        reply_vec = vec(case.reply)
+    for case, sentences, plain_sentences, reply in zip(cases, split, plain_split, joined, strict=True):
+        reply_vec = vec(reply)
         if reply_vec is None:
             reply_vec = np.zeros(DIMENSIONS, dtype=np.float32)
-        many = len(sentences) > 1 and bool(case.reply)
+        many = len(sentences) > 1 and bool(reply)
         encoded.append(
             EncodedCase(
                 case=case,
                 sentences=sentences if many else [case.reply.strip()],
+                plain_sentences=plain_sentences if many else [reply],
                 reply_vec=reply_vec,
-                sentence_vecs=span_vectors[wanted[case.reply]] if many else reply_vec[None, :],
-                peer_vec=vec(case.last_text("peer")),
-                previous_vec=vec(case.last_text("trainee")),
+                sentence_vecs=span_vectors[wanted[reply]] if many else reply_vec[None, :],
+                peer_vec=vec(plain(case.last_text("peer"))),
+                previous_vec=vec(plain(case.last_text("trainee"))),
             )
         )
     return encoded
@@ -120,10 +130,13 @@ class FeatureSpace:
         names = [f"reply_{i}" for i in range(DIMENSIONS)]
         names += [f"sentence_max_{i}" for i in range(DIMENSIONS)]
         names += [f"indicator_{k}_{what}" for k in self.matcher.keys for what in ("level", "count")]
-        return names + list(CONTEXT_NAMES) + list(CUE_NAMES)
+        return names + list(CONTEXT_NAMES) + list(CUE_NAMES) + list(CONTEXT_CUE_NAMES)
 
     def features(self, encoded: EncodedCase) -> CaseFeatures:
-        reply = encoded.case.reply
+        """Indicators, cues and n-grams are read from the plain text; the hits kept for evidence
+        are found in the trainee's own words."""
+        reply = " ".join(encoded.plain_sentences)
+        peer = plain(encoded.case.last_text("peer"))
         hits = self.matcher.hits(reply)
         indicator = [
             value
@@ -138,10 +151,12 @@ class FeatureSpace:
                 encoded.reply_vec,
                 encoded.sentence_vecs.max(axis=0),
                 np.array(indicator + _context_values(encoded), dtype=np.float32),
-                np.array(cue_values(reply, encoded.sentences, encoded.case.last_text("peer")), np.float32),
+                np.array(cue_values(reply, encoded.plain_sentences, peer), np.float32),
+                np.array(context_cue_values(reply, peer), np.float32),
             ]
         ).astype(np.float32)
-        return CaseFeatures(dense=dense, sparse=self.vocabulary.transform(reply), hits=hits)
+        own = self.matcher.hits(encoded.case.reply) if reply != encoded.case.reply else hits
+        return CaseFeatures(dense=dense, sparse=self.vocabulary.transform(reply), hits=own)
 
 
 def _context_values(encoded: EncodedCase) -> list[float]:

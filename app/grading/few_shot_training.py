@@ -14,7 +14,6 @@ from pydantic import BaseModel
 from app.content.loader import load_model
 from app.content.rubrics import Rubric
 from app.grading.accuracy import DimensionAccuracy
-from app.grading.bank import build_bank
 from app.grading.examples import load_labelled
 from app.grading.few_shot import MIN_EXAMPLES, FewShotParams, NotEnoughExamples, build_data, cross_validate, fit_grader
 
@@ -78,7 +77,6 @@ def train_few_shot(
     model = fit_grader(data, range(len(data.cases)), params, info)
     folder = content_dir / "rubrics" / rubric_id / "model"
     model.save(folder)
-    build_bank(rubric, data.cases, data.encoded).save(folder)
     return FewShotReport(
         rubric_id=rubric_id,
         examples=len(data.measured_rows()),

@@ -4,16 +4,23 @@ The model answers in JSON that follows a schema; the answer is validated, retrie
 valid (app.llm retries rate limits, server errors and timeouts too), and when the model still
 cannot grade, the offline grader's grade is used and its `grader` says so:
 "offline (judge: timed out)". A judge grade says "llm:<model>".
+
+The judge's better reply must pass the checks of the offline one (see better_reply.py): when it
+names someone from outside the conversation, carries a crisis script outside a crisis, or the
+offline grader flags it, the offline grader's better reply for the same moment replaces it.
 """
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from app.config import Settings
 from app.content.rubrics import Dimension, Rubric
-from app.grading.base import Coaching, CoachingPoint, Grade, Grader
+from app.grading.base import Coaching, CoachingPoint, Grade
 from app.grading.judge_prompt import JudgePrompt, Verdict, parse_verdict, verdict_schema
+from app.grading.moment import CoachingMoment
+from app.grading.offline import OfflineGrader
 from app.llm import ChatModel, Endpoint, LlmError, OpenAIChatModel
 from app.transcript import ContextTurn
 
@@ -80,7 +87,9 @@ def verdict_grade(verdict: Verdict, *, rubric: Rubric, reply: str, grader: str) 
 class LlmJudge:
     """A Grader: the model's grade when it gives a valid one, else the fallback grader's, labelled."""
 
-    def __init__(self, *, rubric: Rubric, llm: ChatModel, model: JudgeModel, prompt: JudgePrompt, fallback: Grader):
+    def __init__(
+        self, *, rubric: Rubric, llm: ChatModel, model: JudgeModel, prompt: JudgePrompt, fallback: OfflineGrader
+    ):
         self.rubric = rubric
         self.llm = llm
         self.model = model
@@ -89,7 +98,9 @@ class LlmJudge:
         self.name = judge_label(model.name)
         self.schema = verdict_schema(rubric.keys)
 
-    async def grade(self, *, context: Sequence[ContextTurn], reply: str) -> Grade:
+    async def grade(
+        self, *, context: Sequence[ContextTurn], reply: str, moment: CoachingMoment | None = None
+    ) -> Grade:
         try:
             verdict = await self.llm.json_chat(
                 model=self.model.name,
@@ -100,12 +111,27 @@ class LlmJudge:
             )
         except LlmError as exc:
             log.warning("judge could not grade (%s): using the offline grade", exc.reason)
-            grade = await self.fallback.grade(context=context, reply=reply)
+            grade = await self.fallback.grade(context=context, reply=reply, moment=moment)
             return grade.model_copy(update={"grader": fallback_label(exc.reason)})
-        return verdict_grade(verdict, rubric=self.rubric, reply=reply, grader=self.name)
+        grade = verdict_grade(verdict, rubric=self.rubric, reply=reply, grader=self.name)
+        return await asyncio.to_thread(self._checked, grade, context, reply, moment)
+
+    def _checked(
+        self, grade: Grade, context: Sequence[ContextTurn], reply: str, moment: CoachingMoment | None
+    ) -> Grade:
+        """The grade, with its better reply replaced by the offline one when it fails a check."""
+        better = next((p.better_reply for p in grade.coaching.points if p.better_reply), "")
+        moment = moment or CoachingMoment.from_context(context)
+        if not better or self.fallback.better.acceptable(better, moment, context):
+            return grade
+        log.info("the judge's better reply failed a check: using the offline one")
+        offline = self.fallback.grade_now(context=context, reply=reply, moment=moment)
+        replacement = next((p.better_reply for p in offline.coaching.points if p.better_reply), "")
+        points = [p.model_copy(update={"better_reply": replacement}) for p in grade.coaching.points]
+        return grade.model_copy(update={"coaching": grade.coaching.model_copy(update={"points": points})})
 
 
-def build_judge(settings: Settings, *, rubric: Rubric, fallback: Grader) -> LlmJudge:
+def build_judge(settings: Settings, *, rubric: Rubric, fallback: OfflineGrader) -> LlmJudge:
     """The judge PEER_JUDGE_MODEL makes at PEER_LLM_BASE_URL, falling back on `fallback`."""
     return LlmJudge(
         rubric=rubric,

@@ -11,12 +11,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from app.content.rubrics import Rubric
-from app.grading.bank import CoachingBank
 from app.grading.base import Grade
+from app.grading.better_reply import BetterReplies, Scores, load_wording
 from app.grading.classifier import WEIGHTS_FILE, GraderModel, model_exists
 from app.grading.coaching import CoachComposer, template_path
 from app.grading.embeddings import get_encoder
 from app.grading.features import EncodedCase, ReplyCase, encode_cases
+from app.grading.moment import CoachingMoment
 from app.grading.scoring import IndicatorScorer, ModelScorer, ReplyAnalysis, Scorer, UnitScore
 from app.transcript import ContextTurn
 
@@ -40,27 +41,46 @@ class OfflineGrader:
         self.scorer: Scorer = ModelScorer(rubric, model) if model else IndicatorScorer(rubric, self.encoder)
         self.name = self.scorer.name
         root = content_dir if content_dir is not None else model_dir.parent.parent.parent
-        bank = CoachingBank.load(model_dir) if model else None
-        self.coach = CoachComposer(rubric, self.encoder, template_path(root), bank)
+        self.coach = CoachComposer(rubric, self.encoder, template_path(root))
+        self.better = BetterReplies(rubric, load_wording(root), self.score_replies)
 
-    async def grade(self, *, context: Sequence[ContextTurn], reply: str) -> Grade:
-        return await asyncio.to_thread(self.grade_now, context=context, reply=reply)
+    async def grade(
+        self, *, context: Sequence[ContextTurn], reply: str, moment: CoachingMoment | None = None
+    ) -> Grade:
+        return await asyncio.to_thread(self.grade_now, context=context, reply=reply, moment=moment)
 
-    def grade_now(self, *, context: Sequence[ContextTurn], reply: str) -> Grade:
-        return self.grade_many([ReplyCase(context=list(context), reply=reply)])[0]
+    def grade_now(
+        self, *, context: Sequence[ContextTurn], reply: str, moment: CoachingMoment | None = None
+    ) -> Grade:
+        return self.grade_many([ReplyCase(context=list(context), reply=reply)], [moment])[0]
 
-    def grade_many(self, items: Sequence[GradeItem]) -> list[Grade]:
-        """Grade several replies with one batched encoding pass; results in input order."""
-        analyses = self.analyse([_as_case(item) for item in items])
-        return [
-            Grade(
-                scores=dict(a.scores),
-                evidence=a.evidence,
-                coaching=self.coach.compose(a),
-                grader=self.name,
+    def grade_many(
+        self, items: Sequence[GradeItem], moments: Sequence[CoachingMoment | None] | None = None
+    ) -> list[Grade]:
+        """Grade several replies with one batched encoding pass; results in input order.
+
+        Each reply's better reply is written for its moment (taken from its context when not given)."""
+        cases = [_as_case(item) for item in items]
+        analyses = self.analyse(cases)
+        grades = []
+        for n, (case, analysis) in enumerate(zip(cases, analyses, strict=True)):
+            given = moments[n] if moments is not None else None
+            moment = given or CoachingMoment.from_context(case.context)
+            weakest = self.coach.needs_work(analysis)
+            better = self.better.choose(moment, case.context, weakest) if weakest else ""
+            grades.append(
+                Grade(
+                    scores=dict(analysis.scores),
+                    evidence=analysis.evidence,
+                    coaching=self.coach.compose(analysis, better),
+                    grader=self.name,
+                )
             )
-            for a in analyses
-        ]
+        return grades
+
+    def score_replies(self, context: Sequence[ContextTurn], replies: Sequence[str]) -> list[Scores]:
+        """Levels of some replies to the same moment, without coaching."""
+        return [dict(a.scores) for a in self.analyse([ReplyCase(context=list(context), reply=r) for r in replies])]
 
     def analyse(self, cases: Sequence[ReplyCase]) -> list[ReplyAnalysis]:
         """Scores for each whole reply and each of its sentences, plus evidence."""
@@ -76,12 +96,21 @@ class OfflineGrader:
         scores = self.scorer.score(units)
         analyses = []
         for enc, (start, end) in zip(encoded, spans, strict=True):
-            whole = scores[start]
-            per_sentence = scores[start + 1 : end] if end - start > 1 else [whole]
+            per_sentence = scores[start + 1 : end] if end - start > 1 else [scores[start]]
+            whole = self._with_plain_pushes(scores[start], per_sentence)
             analysis = ReplyAnalysis(enc, whole, per_sentence, {})
             analysis.evidence = self._evidence(analysis)
             analyses.append(analysis)
         return analyses
+
+    def _with_plain_pushes(self, whole: UnitScore, sentences: Sequence[UnitScore]) -> UnitScore:
+        """The whole reply's levels, raised to those of any sentence that is a plain risk on its own
+        (an indicator phrase of level 2 or more, and graded so): a long warm reply does not hide it."""
+        levels = dict(whole.levels)
+        for key in self._risks:
+            plain = [s.levels[key] for s in sentences if max((h.level for h in s.hits.get(key, [])), default=0) >= 2]
+            levels[key] = max([levels[key], *plain])
+        return UnitScore(levels=levels, strength=whole.strength, hits=whole.hits)
 
     def _evidence(self, analysis: ReplyAnalysis) -> dict[str, list[str]]:
         """The trainee's words behind each dimension that is present (level 1 or more)."""

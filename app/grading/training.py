@@ -17,14 +17,14 @@ from pydantic import BaseModel
 from app.content.loader import load_model
 from app.content.rubrics import Rubric
 from app.grading.augment import DilutedCase, dilute
-from app.grading.bank import build_bank
 from app.grading.classifier import DimensionModel, Float32, GraderModel
 from app.grading.cues import IndicatorMatcher
 from app.grading.embeddings import get_encoder
 from app.grading.examples import LabelledCase, load_labelled
-from app.grading.features import CaseFeatures, EncodedCase, FeatureSpace, encode_cases
+from app.grading.features import CaseFeatures, FeatureSpace, encode_cases
 from app.grading.fitting import DimensionData, FitParams, binary_f1, cross_validate, fit_level
 from app.grading.ngrams import NgramVocabulary
+from app.grading.normalise import plain
 
 
 class DimensionReport(BaseModel):
@@ -71,7 +71,6 @@ class TrainingSet:
     rubric: Rubric
     cases: list[LabelledCase]
     features: list[CaseFeatures]
-    encoded: list[EncodedCase]
     vocabulary: NgramVocabulary
     skipped: int
     diluted: list[DilutedCase]
@@ -92,46 +91,64 @@ def build_training_set(
     cases, skipped = load_labelled(content_dir, rubric, extra)
     if not cases:
         raise ValueError(f"rubric {rubric.id} has no labelled examples or exemplars")
-    vocabulary = NgramVocabulary.fit((c.case.reply for c in cases), max_n=max_n)
+    vocabulary = NgramVocabulary.fit((plain(c.case.reply) for c in cases), max_n=max_n)
     space = FeatureSpace(IndicatorMatcher(rubric), vocabulary)
     encoded = encode_cases([c.case for c in cases], get_encoder())
     features = [space.features(e) for e in encoded]
     diluted = dilute(rubric, cases, seed=seed)
     diluted_features = [space.features(e) for e in encode_cases([d.labelled.case for d in diluted], get_encoder())]
-    return TrainingSet(rubric, cases, features, encoded, vocabulary, skipped, diluted, diluted_features)
+    return TrainingSet(rubric, cases, features, vocabulary, skipped, diluted, diluted_features)
 
 
-def fit_model(data: TrainingSet, params: FitParams) -> tuple[GraderModel, list[DimensionReport]]:
+@dataclass
+class Standardised:
+    """The training set's dense features, standardised, with the diluted copies' beside them."""
+
+    dense: Any
+    extra_dense: Any
+    mean: Any
+    scale: Any
+    groups: list[str]  # the peer turn each case answers: cases answering one turn stay in one fold
+
+
+def standardise(data: TrainingSet, params: FitParams) -> Standardised:
     dense = np.stack([f.dense for f in data.features]).astype(np.float64)
     mean = dense.mean(axis=0)
     scale = np.maximum(dense.std(axis=0), 1e-3) / params.block_weights(dense.shape[1])
-    dense = (dense - mean) / scale
+    extra = np.stack([f.dense for f in data.diluted_features]) if data.diluted else np.zeros((0, len(mean)))
     groups = [c.case.last_text("peer").strip().lower() or c.case.reply for c in data.cases]
+    return Standardised((dense - mean) / scale, (extra - mean) / scale, mean, scale, groups)
+
+
+def dimension_data(data: TrainingSet, std: Standardised, params: FitParams, key: str) -> DimensionData:
+    """The rows labelled on one dimension, and the diluted copies made from them."""
     diluted = data.diluted if params.dilute else []
-    extra_dense = np.stack([f.dense for f in data.diluted_features]) if diluted else np.zeros((0, len(mean)))
-    extra_dense = (extra_dense - mean) / scale
+    rows = [i for i, c in enumerate(data.cases) if key in c.labels]
+    position = {row: n for n, row in enumerate(rows)}
+    extra = [a for a, d in enumerate(diluted) if key in d.labelled.labels and d.base in position]
+    return DimensionData(
+        dense=std.dense[rows],
+        sparse=[data.features[i].sparse for i in rows],
+        y=np.array([data.cases[i].labels[key] for i in rows]),
+        groups=[std.groups[i] for i in rows],
+        extra_dense=std.extra_dense[extra],
+        extra_sparse=[data.diluted_features[a].sparse for a in extra],
+        extra_y=np.array([diluted[a].labelled.labels[key] for a in extra], dtype=np.int64),
+        extra_base=np.array([position[diluted[a].base] for a in extra], dtype=np.int64),
+        extra_groups=[std.groups[diluted[a].filler] for a in extra],
+    )
+
+
+def fit_model(data: TrainingSet, params: FitParams) -> tuple[GraderModel, list[DimensionReport]]:
+    std = standardise(data, params)
     models, reports = {}, []
     for key in data.rubric.keys:
-        rows = [i for i, c in enumerate(data.cases) if key in c.labels]
-        position = {row: n for n, row in enumerate(rows)}
-        extra = [a for a, d in enumerate(diluted) if key in d.labelled.labels and d.base in position]
-        dimension = DimensionData(
-            dense=dense[rows],
-            sparse=[data.features[i].sparse for i in rows],
-            y=np.array([data.cases[i].labels[key] for i in rows]),
-            groups=[groups[i] for i in rows],
-            extra_dense=extra_dense[extra],
-            extra_sparse=[data.diluted_features[a].sparse for a in extra],
-            extra_y=np.array([diluted[a].labelled.labels[key] for a in extra], dtype=np.int64),
-            extra_base=np.array([position[diluted[a].base] for a in extra], dtype=np.int64),
-            extra_groups=[groups[diluted[a].filler] for a in extra],
-        )
-        model, report = _fit_dimension(key, dimension, params, data.vocabulary.size)
+        model, report = _fit_dimension(key, dimension_data(data, std, params, key), params, data.vocabulary.size)
         models[key] = model
         reports.append(report)
     grader = GraderModel(
         rubric_id=data.rubric.id, keys=data.rubric.keys, vocabulary=data.vocabulary,
-        mean=mean.astype(np.float32), scale=scale.astype(np.float32),
+        mean=std.mean.astype(np.float32), scale=std.scale.astype(np.float32),
         dimensions=models,
         info={"params": params.as_dict(), "dimensions": [r.model_dump() for r in reports]},
     )
@@ -150,10 +167,24 @@ def _fit_dimension(
         scored = [item for item in scored if item[0] == item[0]]
         if scored:  # best F1; among near ties, the better calibrated
             cv_f1, _, best = max(scored, key=lambda item: (round(item[0], 2), -item[1]))
-    dense, sparse, labels = data.all_rows()
-    weights = [fit_level(dense, sparse, labels, k, best, params, vocab) for k in ks]
+    model = fit_levels(key, data, ks, best, params, vocab)
+    counts = {int(level): int(n) for level, n in sorted(Counter(y.tolist()).items())}
+    report = DimensionReport(key=key, examples=len(y), counts=counts, levels_modelled=ks,
+                             c=best[0], sparse_weight=best[1], cv_f1=cv_f1)
+    return model, report
+
+
+def fit_levels(
+    key: str, data: DimensionData, ks: list[int], setting: tuple[float, float], params: FitParams, vocab: int,
+    train: Any = None,
+) -> DimensionModel:
+    """The dimension's model of P(level >= k) for each k, fitted on the rows `train` (all by default)."""
+    train = np.arange(len(data.y)) if train is None else train
+    held_out = set(data.groups) - {data.groups[i] for i in train}
+    dense, sparse, labels = data.rows(train, held_out)
+    weights = [fit_level(dense, sparse, labels, k, setting, params, vocab) for k in ks]
     width = dense.shape[1]
-    model = DimensionModel(
+    return DimensionModel(
         key=key,
         ks=np.array(ks, dtype=np.int64),
         dense_w=_stack([w[:width] for w, _ in weights], width),
@@ -161,10 +192,6 @@ def _fit_dimension(
         bias=np.array([b for _, b in weights], dtype=np.float32),
         cuts=np.full(len(ks), params.cut, dtype=np.float32),
     )
-    counts = {int(level): int(n) for level, n in sorted(Counter(y.tolist()).items())}
-    report = DimensionReport(key=key, examples=len(y), counts=counts, levels_modelled=ks,
-                             c=best[0], sparse_weight=best[1], cv_f1=cv_f1)
-    return model, report
 
 
 def _stack(rows: list[Any], width: int) -> Float32:
@@ -184,7 +211,6 @@ def train_rubric(
     model, reports = fit_model(data, params)
     folder = model_dir_for(content_dir, rubric_id)
     model.save(folder)
-    build_bank(rubric, data.cases, data.encoded).save(folder)
     return TrainReport(
         rubric_id=rubric_id,
         examples=len(data.cases),

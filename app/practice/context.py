@@ -9,7 +9,7 @@ from app.config import Settings, get_settings
 from app.content.catalog import Catalog, get_catalog
 from app.grading.base import Grader
 from app.grading.judge import build_judge
-from app.grading.offline import load_offline_grader
+from app.grading.offline import OfflineGrader, load_offline_grader
 from app.llm import Endpoint, OpenAIChatModel
 from app.persona.base import PersonaEngine
 from app.persona.llm_engine import LlmPersonaEngine, PersonaModel
@@ -23,7 +23,7 @@ class PracticeContext:
     catalog: Catalog
     engine: PersonaEngine
 
-    def grader_for(self, rubric_id: str) -> Grader:
+    def grader_for(self, rubric_id: str) -> OfflineGrader:
         """The quick grader: offline, milliseconds; its grade drives the persona's state."""
         entry = self.catalog.rubrics[rubric_id]
         return load_offline_grader(content_dir=self.settings.content_dir, rubric=entry.item, version=entry.version)

@@ -20,6 +20,7 @@ from app.persona.base import PersonaState, TurnReading
 from app.persona.moves import classify_move
 from app.persona.state import read_turn
 from app.practice.access import writable_session
+from app.practice.coaching_moment import coaching_moment
 from app.practice.context import PracticeContext
 from app.practice.limits import check_turn_rate
 from app.practice.messages import clean_message
@@ -132,8 +133,10 @@ def _save_turn(*, db: Session, ctx: PracticeContext, seen: Seen, text: str, grad
 
 async def _quick_grade(ctx: PracticeContext, seen: Seen, text: str) -> Grade | None:
     """The offline grade, in a worker thread; None (and the turn says so) when grading fails."""
+    context = as_context(seen.context)
     try:
-        return await ctx.grader_for(seen.practice.rubric_id).grade(context=as_context(seen.context), reply=text)
+        moment = coaching_moment(persona=ctx.catalog.persona(seen.practice.persona_id), history=context)
+        return await ctx.grader_for(seen.practice.rubric_id).grade(context=context, reply=text, moment=moment)
     except Exception:  # the trainee's turn is saved; the session goes on without a grade
         log_failure(log, "grading failed for a turn of session %s", seen.practice.id)
         return None

@@ -13,7 +13,7 @@ _MEANING = {
     409: "The record's state does not allow this (an ended session, the peer still answering)",
     413: "The request body is larger than PEER_MAX_BODY_BYTES",
     422: "The request is not valid; the detail says why",
-    429: "Too many messages a minute, sessions an hour or failed sign-ins (PEER_TURNS_PER_MINUTE, PEER_SESSIONS_PER_HOUR, PEER_SIGN_IN_*); see Retry-After",
+    429: "Too many messages, new sessions or failed sign-ins for now; Retry-After says when to try again",
 }
 
 ANY_REQUEST = (413, 422)

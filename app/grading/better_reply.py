@@ -1,0 +1,173 @@
+"""The better reply of a coaching note: written for this peer and this moment, and checked.
+
+It is one of the model replies authored with the peer's line, the one that best fixes what the
+trainee's reply lacked; where none was authored (or none passes), it is composed from the peer's
+own words: a reflection of what they said, then an open question, in wording from
+`prompts/coaching/better_reply.yaml`. Every candidate must pass three checks: it names no person,
+substance or event that is not in this conversation or the persona's file; the grader itself
+flags nothing in it (no risk at 2 or more, empathy at 2 or more); and it carries no crisis script
+outside a crisis moment.
+"""
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import Field
+
+from app.config import PROJECT_ROOT
+from app.content.loader import load_model
+from app.content.rubrics import Rubric, StrictModel
+from app.grading.context_cues import carries_crisis_script
+from app.grading.cues import split_sentences, words
+from app.grading.moment import CoachingMoment, term, terms_of
+from app.grading.normalise import plain
+from app.transcript import ContextTurn
+
+WORDING_FILE = "better_reply.yaml"
+GIST_WORDS = (3, 24)
+FIRST_TO_SECOND = {
+    "i": "you", "me": "you", "my": "your", "mine": "yours", "myself": "yourself", "am": "are", "i'm": "you're",
+    "i've": "you've", "i'll": "you'll", "i'd": "you'd", "we": "you", "our": "your", "us": "you",
+    "ours": "yours", "we're": "you're", "we've": "you've", "ourselves": "yourselves",
+}
+CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zA-Z'’-]+")
+NAMEABLE_ALWAYS = frozenset({"i", "i'm", "i've", "i'll", "i'd"})
+FEELING = re.compile(
+    r"\b(feel\w*|scared|afraid|ashamed|guilty|alone|lonely|tired|angry|sad|hard|worried|miss|want|can't|don't know"
+    r"|hate|love|hurt\w*|lost|stuck|fail\w*|ready|wish|hope|fraud|weak|worst)\b",
+    re.IGNORECASE,
+)
+
+Scores = dict[str, int]
+ScoreReplies = Callable[[Sequence[ContextTurn], Sequence[str]], list[Scores]]
+
+
+class Particulars(StrictModel):
+    substances: list[str] = Field(min_length=1)
+    events: list[str] = Field(min_length=1)
+
+
+class Wording(StrictModel):
+    reflect: list[str] = Field(min_length=1, description="Openers with {gist}, the peer's words turned to them")
+    ask: list[str] = Field(min_length=1, description="Open questions that hand the conversation back")
+    crisis_ask: list[str] = Field(min_length=1, description="What to ask in a crisis moment")
+    particulars: Particulars
+
+
+def load_wording(content_dir: Path) -> Wording:
+    """The wording file of a content folder, or the one shipped with the app."""
+    for root in (content_dir, PROJECT_ROOT):
+        path = root / "prompts" / "coaching" / WORDING_FILE
+        if path.is_file():
+            return load_model(path, Wording)
+    raise FileNotFoundError(f"prompts/coaching/{WORDING_FILE} not found")
+
+
+def turned_toward(sentence: str) -> str:
+    """A peer's sentence said back to them: "I can't sleep" becomes "you can't sleep"."""
+
+    def swap(match: re.Match[str]) -> str:
+        word = match.group(0)
+        return FIRST_TO_SECOND.get(word.lower().replace("’", "'"), word)
+
+    spoken = re.sub(r"\b(I|we) was\b", r"\1 were", sentence.strip().rstrip(".!?…").strip(), flags=re.IGNORECASE)
+    turned = re.sub(r"[A-Za-z'’]+", swap, spoken)
+    return turned[:1].lower() + turned[1:] if not CAPITALISED.match(turned[:1] + " ") else turned
+
+
+def gist(peer_line: str) -> str | None:
+    """The peer's sentence most worth reflecting (about them, with feeling, not a question), turned toward them."""
+    candidates = []
+    for sentence in split_sentences(plain(peer_line)):
+        tokens = words(sentence)
+        if "?" in sentence or not GIST_WORDS[0] <= len(tokens) <= GIST_WORDS[1] or {"you", "your"} & set(tokens):
+            continue
+        about_them = any(t in FIRST_TO_SECOND for t in tokens)
+        candidates.append((about_them, bool(FEELING.search(sentence)), -abs(len(tokens) - 12), sentence))
+    if not candidates:
+        return None
+    return turned_toward(max(candidates)[3])
+
+
+def particulars(text: str, wording: Wording) -> set[str]:
+    """The names, substances and events a reply mentions."""
+    known = {w.lower() for w in [*wording.particulars.substances, *wording.particulars.events]}
+    named = {term(w) for w in CAPITALISED.findall(text)} - NAMEABLE_ALWAYS
+    return named | ({term(w) for w in words(text)} & known)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    text: str
+    authored: bool
+
+
+class BetterReplies:
+    """Chooses, or composes, the better reply for one moment of one conversation."""
+
+    def __init__(self, rubric: Rubric, wording: Wording, score: ScoreReplies) -> None:
+        self.rubric = rubric
+        self.wording = wording
+        self.score = score
+        self.risks = [d.key for d in rubric.dimensions if d.kind == "risk"]
+        self.skills = [d.key for d in rubric.dimensions if d.kind == "skill"]
+
+    def candidates(self, moment: CoachingMoment) -> list[Candidate]:
+        """The authored replies, then replies composed from the peer's words (crisis wording in a crisis)."""
+        found = [Candidate(text, True) for text in moment.authored_replies if text.strip()]
+        turned = gist(moment.peer_line)
+        asks = self.wording.crisis_ask if moment.crisis else self.wording.ask
+        start = sum(map(ord, moment.peer_line))  # varied wording, the same for the same line
+        for n in range(2):
+            question = asks[(start + n) % len(asks)]
+            if turned:
+                opener = self.wording.reflect[(start + n) % len(self.wording.reflect)].format(gist=turned)
+                found.append(Candidate(f"{opener} {question}", False))
+            else:
+                found.append(Candidate(question, False))
+        return found
+
+    def fits(self, text: str, moment: CoachingMoment, context: Sequence[ContextTurn]) -> bool:
+        """Names nothing from outside this conversation and persona; no crisis script outside a crisis."""
+        allowed = moment.persona_terms | terms_of([t.text for t in context] + [moment.peer_line])
+        if not particulars(text, self.wording) <= allowed:
+            return False
+        return moment.crisis or not carries_crisis_script(text)
+
+    def unflagged(self, scores: Scores) -> bool:
+        """The grader's own verdict: no risk at 2 or more, and real empathy."""
+        return all(scores[k] < 2 for k in self.risks) and all(scores[k] >= 2 for k in self.skills)
+
+    def acceptable(self, text: str, moment: CoachingMoment, context: Sequence[ContextTurn]) -> bool:
+        """Whether a better reply written elsewhere (by the LLM judge) passes every check."""
+        return self.fits(text, moment, context) and self.unflagged(self.score(context, [text])[0])
+
+    def choose(
+        self, moment: CoachingMoment, context: Sequence[ContextTurn], weakest: Sequence[str] = ()
+    ) -> str:
+        """The best candidate that passes every check, for the dimensions the trainee's reply was weakest on.
+
+        An empty string when none passes (the coaching then offers its tip instead)."""
+        fitting = [c for c in self.candidates(moment) if self.fits(c.text, moment, context)]
+        authored = [c for c in fitting if c.authored]
+        passing = self._passing(authored, context)  # graded together: the best of them is wanted
+        for composed in (c for c in fitting if not c.authored):
+            if passing:
+                break
+            passing = self._passing([composed], context)  # one at a time: the first that passes will do
+        if not passing:
+            return ""
+        return max(passing, key=lambda item: self._rank(item[0], item[1], weakest))[0].text
+
+    def _passing(self, candidates: list[Candidate], context: Sequence[ContextTurn]) -> list[tuple[Candidate, Scores]]:
+        if not candidates:
+            return []
+        scored = self.score(context, [c.text for c in candidates])
+        return [(c, s) for c, s in zip(candidates, scored, strict=True) if self.unflagged(s)]
+
+    def _rank(self, candidate: Candidate, scores: Scores, weakest: Sequence[str]) -> tuple[int, int, int]:
+        """Authored first; then the one strongest where the trainee was weakest; then the lowest risk."""
+        repair = sum(scores[k] if k in self.skills else -scores[k] for k in weakest)
+        return int(candidate.authored), repair, -sum(scores[k] for k in self.risks)

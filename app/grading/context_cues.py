@@ -1,0 +1,84 @@
+"""The moment a reply answers: is the peer testing a boundary, or in crisis? And how does the reply meet it?
+
+The same words mean different things after "can we hang out sometime?" and after "I have the
+pills in my hand": "yes, I'd like that" is a boundary problem in the first, and a crisis line is
+the right move only in the second. These cues are plain features of English; the classifier
+learns from the labelled examples how much each one counts, and in which moment.
+"""
+
+import re
+
+from app.grading.cues import words
+
+BOUNDARY_ASK = re.compile(
+    r"(?<!\w)(?:hang out|get (?:coffee|lunch|dinner|food|a drink)|grab (?:coffee|lunch|dinner|food|a bite)"
+    r"|as friends|be (?:my )?friends|be my sponsor|come (?:to|over)|your (?:personal )?(?:number|phone|cell)"
+    r"|(?:facebook|instagram|insta|tiktok|snapchat|whatsapp)|follow (?:you|me)|add (?:you|me)"
+    r"|lend me|loan me|spot me|borrow|(?:a )?(?:ride|lift)\b|crash at|stay (?:at|with) you"
+    r"|(?:got|made|bought) you|take (?:it|this)|gift|between us|don'?t tell|keep (?:it|this|that) (?:quiet|secret)"
+    r"|tell me what to do|just tell me|you decide|decide for me|you'?re the expert|do it for me"
+    r"|call (?:him|her|them) for me"
+    r"|will you come|would you come|you should come|want to come|wanna come|would you be my|can i call you"
+    r"|text you|hold (?:onto|on to) my|wish you were my)(?!\w)",
+    re.IGNORECASE,
+)
+CRISIS = re.compile(
+    r"(?<!\w)(?:kill(?:ing)? myself|end (?:it|my life|things)|suicid\w*|better off without me|want to die"
+    r"|don'?t want to (?:be here|live|wake up)|didn'?t wake up|not wake up|overdos\w*|took (?:a bunch|all|too many)"
+    r"|pills? in my hand|(?:on|at) the (?:bridge|roof|edge)|hurt(?:ing)? myself|cutting|can'?t go on"
+    r"|no reason to live|scared of myself|have a plan|(?:saved|saving) up (?:my )?pills|pills saved)(?!\w)",
+    re.IGNORECASE,
+)
+AGREES = re.compile(
+    r"^\s*(?:yes|yeah|yep|yup|ya|sure|of course|absolutely|definitely|okay|ok|for sure|totally|no problem"
+    r"|i'?d love|i'?m in|count me in|deal|aw|oh)\b|\b(?:i'?d love (?:to|that)|i'?ll be there|i'?m in"
+    r"|sounds fun|let'?s do it|(?:you|we) can stay|hop in|i'?ll (?:bring|come|pick you up|drive))\b",
+    re.IGNORECASE,
+)
+DECLINES = re.compile(
+    r"\bi(?: can'?t| cannot| won'?t| don'?t| am not| am going to say no|'?m not|'?m going to say no"
+    r"|'?ll (?:pass|say no|sit this one out|hand (?:it|this(?: one)?) back)"
+    r"| keep (?:my|our|things|it|that|business|money))"
+    r"|\b(?:(?:that'?s|it'?s) a no|say no|not able to|outside (?:of )?(?:my|the|this) role|in this role"
+    r"|(?:my|the) role|can'?t accept|not allowed|have to (?:pass|share|tell|report)|i'?d have to|tell you first)\b",
+    re.IGNORECASE,
+)
+CRISIS_SCRIPT = re.compile(
+    r"(?<!\w)(?:988|911|crisis (?:line|team|text)|hotline|emergency|are you safe|stay safe|keep you safe"
+    r"|your safety|thoughts of (?:ending|killing|suicide|hurting))(?!\w)",
+    re.IGNORECASE,
+)
+
+CONTEXT_CUE_NAMES = (
+    "peer_boundary_ask", "peer_crisis", "agrees_to_ask", "declines_ask", "crisis_script_in_crisis",
+    "crisis_script_elsewhere", "self_talk",
+)
+FIRST_PERSON = {"i", "me", "my", "mine", "i'm", "i've", "i'll", "i'd", "myself"}
+
+
+def peer_in_crisis(peer_text: str) -> bool:
+    return bool(CRISIS.search(peer_text))
+
+
+def peer_tests_boundary(peer_text: str) -> bool:
+    return bool(BOUNDARY_ASK.search(peer_text))
+
+
+def carries_crisis_script(text: str) -> bool:
+    return bool(CRISIS_SCRIPT.search(text))
+
+
+def context_cue_values(reply: str, peer_text: str) -> list[float]:
+    """Cues of the moment and of how the reply meets it, in the order of CONTEXT_CUE_NAMES."""
+    asks, crisis = peer_tests_boundary(peer_text), peer_in_crisis(peer_text)
+    script = carries_crisis_script(reply)
+    first_person = sum(1 for w in words(reply) if w in FIRST_PERSON)
+    return [
+        float(asks),
+        float(crisis),
+        float(asks and bool(AGREES.search(reply)) and not DECLINES.search(reply)),
+        float(asks and bool(DECLINES.search(reply))),
+        float(script and crisis),
+        float(script and not crisis),
+        min(first_person, 24) / 12,  # how much of a long reply is about the trainee
+    ]

@@ -1,0 +1,40 @@
+"""The moment a coaching note is written for: what the peer just said, and what may be said back."""
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from app.grading.context_cues import peer_in_crisis
+from app.transcript import ContextTurn
+
+TERM = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+POSSESSIVE = re.compile(r"['’]s$")
+
+
+def term(word: str) -> str:
+    """A word as a term: lower case, without a possessive "'s" ("Tyler's" is "tyler")."""
+    return POSSESSIVE.sub("", word.lower().replace("’", "'"))
+
+
+def terms_of(texts: Iterable[str]) -> frozenset[str]:
+    """Every word of some texts as a term: the names, substances and events they mention."""
+    return frozenset(term(word) for text in texts for word in TERM.findall(text))
+
+
+@dataclass(frozen=True)
+class CoachingMoment:
+    """The peer's line the trainee answered, the model replies authored with it, the words of the
+    persona's file (what a better reply may name besides the conversation) and whether it is a crisis."""
+
+    peer_line: str
+    authored_replies: tuple[str, ...]
+    persona_terms: frozenset[str]
+    crisis: bool
+
+    @classmethod
+    def from_context(cls, context: Iterable[ContextTurn]) -> "CoachingMoment":
+        """The moment as far as the conversation alone tells it (no persona file, nothing authored)."""
+        peer_line = next((t.text for t in reversed(list(context)) if t.role == "peer"), "")
+        return cls(
+            peer_line=peer_line, authored_replies=(), persona_terms=frozenset(), crisis=peer_in_crisis(peer_line)
+        )

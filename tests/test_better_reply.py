@@ -1,0 +1,135 @@
+"""The better reply: taken from the moment (authored replies, else the peer's own words), and checked."""
+
+from collections.abc import Sequence
+
+import pytest
+
+from app.config import PROJECT_ROOT
+from app.content.catalog import get_catalog
+from app.grading.better_reply import BetterReplies, Scores, gist, load_wording, particulars, turned_toward
+from app.grading.cues import words
+from app.grading.moment import CoachingMoment, terms_of
+from app.practice.coaching_moment import coaching_moment
+from app.transcript import ContextTurn
+
+CATALOG = get_catalog(PROJECT_ROOT)
+RUBRIC = CATALOG.rubric("crss-core")
+WORDING = load_wording(PROJECT_ROOT)
+GOOD: Scores = {"pressure": 0, "authority": 0, "dependency": 0, "boundaries": 0, "empathy": 3}
+PEER = "I keep the bottle in my closet. I feel like a fraud at the meetings."
+CONTEXT = [ContextTurn(role="peer", text=PEER)]
+
+
+class ScriptedScores:
+    """Scores replies as told (good unless listed), and remembers what it was asked to grade."""
+
+    def __init__(self, **by_text: Scores) -> None:
+        self.by_text = by_text
+        self.asked: list[str] = []
+
+    def __call__(self, context: Sequence[ContextTurn], replies: Sequence[str]) -> list[Scores]:
+        self.asked += replies
+        return [self.by_text.get(r, GOOD) for r in replies]
+
+
+def moment(*authored: str, crisis: bool = False, terms: frozenset[str] = frozenset()) -> CoachingMoment:
+    return CoachingMoment(peer_line=PEER, authored_replies=authored, persona_terms=terms, crisis=crisis)
+
+
+def chooser(scores: ScriptedScores | None = None) -> BetterReplies:
+    return BetterReplies(RUBRIC, WORDING, scores or ScriptedScores())
+
+
+def test_an_authored_reply_is_chosen_before_a_composed_one() -> None:
+    authored = "A bottle you haven't poured out, and a seat at the meeting. What's that like for you?"
+    assert chooser().choose(moment(authored), CONTEXT, ["pressure"]) == authored
+
+
+def test_among_authored_replies_the_one_strongest_where_the_trainee_was_weakest_wins() -> None:
+    warm, warmer = "It sounds like the closet weighs on you.", "The closet and the meetings both weigh on you."
+    scores = ScriptedScores(**{warm: {**GOOD, "empathy": 2}, warmer: {**GOOD, "empathy": 4}})
+    assert chooser(scores).choose(moment(warm, warmer), CONTEXT, ["empathy"]) == warmer
+
+
+def test_an_authored_reply_the_grader_flags_is_never_chosen() -> None:
+    pushy = "You need to pour the bottle out tonight."
+    scores = ScriptedScores(**{pushy: {**GOOD, "pressure": 2}})
+    chosen = chooser(scores).choose(moment(pushy), CONTEXT, ["pressure"])
+    assert chosen and chosen != pushy
+    assert pushy in scores.asked
+
+
+def test_a_reply_without_empathy_is_rejected_too() -> None:
+    flat = "Where is the meeting?"
+    scores = ScriptedScores(**{flat: {**GOOD, "empathy": 1}})
+    assert chooser(scores).choose(moment(flat), CONTEXT, ["empathy"]) != flat
+
+
+def test_without_authored_replies_it_reflects_the_peers_own_words_then_asks() -> None:
+    chosen = chooser().choose(moment(), CONTEXT, ["pressure"])
+    assert chosen.endswith("?")
+    assert {"feel", "fraud", "meetings"} <= set(words(chosen))
+    assert " I " not in f" {chosen} "  # said back to the peer: "you feel like a fraud"
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("I can't sleep since my brother died.", "you can't sleep since your brother died"),
+        ("I'm scared my kids will find out.", "you're scared your kids will find out"),
+    ],
+)
+def test_a_peer_sentence_is_turned_toward_them(line: str, expected: str) -> None:
+    assert turned_toward(line) == expected
+
+
+def test_the_gist_skips_questions_and_lines_about_the_trainee() -> None:
+    assert gist("Do you ever get coffee with people? I don't have anybody to do that with.") == (
+        "you don't have anybody to do that with"
+    )
+
+
+def test_a_reply_naming_someone_outside_the_conversation_and_persona_is_rejected() -> None:
+    stranger = "It sounds like you're scared of losing time with Tyler. What's that like?"
+    assert particulars(stranger, WORDING) == {"tyler"}
+    assert chooser().choose(moment(stranger), CONTEXT, ["empathy"]) != stranger
+    assert chooser().choose(moment(stranger, terms=frozenset({"tyler"})), CONTEXT, ["empathy"]) == stranger
+
+
+def test_a_substance_not_in_the_conversation_is_rejected() -> None:
+    other = "Needing your Suboxone and not affording it sounds scary. What's that like?"
+    assert chooser().choose(moment(other), CONTEXT, ["empathy"]) != other
+
+
+@pytest.mark.parametrize("crisis", [False, True])
+def test_a_crisis_script_only_in_a_crisis(crisis: bool) -> None:
+    script = "I'm worried about your safety. Can we call 988 together right now?"
+    chosen = chooser().choose(moment(script, crisis=crisis), CONTEXT, ["empathy"])
+    assert (chosen == script) is crisis
+    if not crisis:
+        assert "988" not in chosen
+
+
+def test_in_a_crisis_the_composed_reply_asks_about_safety() -> None:
+    chosen = chooser().choose(moment(crisis=True), CONTEXT, ["empathy"])
+    assert chosen.endswith(tuple(WORDING.crisis_ask))
+
+
+def test_nothing_that_passes_gives_an_empty_better_reply() -> None:
+    bad: Scores = {**GOOD, "authority": 3}
+    everything_flagged = BetterReplies(RUBRIC, WORDING, lambda context, replies: [bad for _ in replies])
+    assert everything_flagged.choose(moment("Whatever you say."), CONTEXT, ["authority"]) == ""
+
+
+def test_the_moment_of_a_turn_carries_this_personas_words_and_the_crisis() -> None:
+    dana = CATALOG.persona("dana-alcohol")
+    history = [ContextTurn(role="peer", text="Some nights I think everyone would be better off without me.")]
+    found = coaching_moment(persona=dana, history=history)
+    assert found.peer_line == history[0].text and found.crisis
+    assert {"tyler", "karen", "rockford"} <= found.persona_terms
+    other = CATALOG.persona("omar-tell-me-what-to-do")
+    assert "tyler" not in coaching_moment(persona=other, history=history).persona_terms
+
+
+def test_terms_are_lower_case_words() -> None:
+    assert terms_of(["Tyler's game at St. Anne’s"]) == {"tyler", "game", "at", "st", "anne"}
