@@ -106,7 +106,7 @@ CONTRADICTIONS: list[tuple[str, Callable[[Data], None], str]] = [
     ("unknown-test-kind", boundary_test(0, kind="hug"), "field 'boundary_tests.0.kind'"),
     ("test-without-lines", boundary_test(1, ask=[]), "field 'boundary_tests.1.ask'"),
     ("test-id-twice", boundary_test(2, id="coffee-after-meeting"), "field 'boundary_tests': ids must be unique"),
-    ("test-never-tried", all_tests(min_turn=18), "field 'boundary_tests.2' ('tell-me-what-to-do') never comes up"),
+    ("test-never-tried", all_tests(min_turn=18), "') never comes up in 20 empathic turns"),
     ("unknown-difficulty", lambda d: d.update(difficulty="brutal"), "field 'difficulty' is 'brutal'; expected one of"),
     ("unknown-style", lambda d: d.update(communication_style=["shy"]), "field 'communication_style.0'"),
 ]

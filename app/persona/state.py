@@ -119,8 +119,7 @@ class _Turn:
 
 def _trust(turn: _Turn, reading: TurnReading, felt: dict[str, int]) -> int:
     change = grade_change(persona=turn.persona, rubric=turn.rubric, level=turn.level, scores=felt)
-    info_question = reading.move == "question" and reading.asked is not None and reading.asked.kind != "crisis"
-    if info_question:
+    if _info_question(reading):
         change = min(change, INFO_QUESTION_GAIN)
     if reading.answered:
         change += scaled(HANDLING_CHANGE[reading.answered.handling], turn.level)
@@ -129,6 +128,11 @@ def _trust(turn: _Turn, reading: TurnReading, felt: dict[str, int]) -> int:
     if reading.repaired:
         change += scaled(REPAIR_BONUS, turn.level)
     return min(100, max(0, turn.state.trust + change))
+
+
+def _info_question(reading: TurnReading) -> bool:
+    """A plain question after a fact of the peer's life: rapport, not listening."""
+    return reading.move == "question" and reading.asked is not None and reading.asked.kind != "crisis"
 
 
 def _listened(reading: TurnReading) -> bool:
@@ -147,7 +151,7 @@ def _disclose(turn: _Turn, reading: TurnReading, trust: int, listened: int) -> N
         ready = fact_ready(fact, trust=trust, revealed=state.revealed, move=reading.move)
         reading.revealed_now = [fact.id] if ready and _deep_enough(persona, fact.id, listened) else []
         return  # a fact asked about is said or deflected, and nothing else comes out
-    fact = next_fact(persona=persona, state=state, trust=trust, move=reading.move) if _listened(reading) else None
+    fact = None if _info_question(reading) else next_fact(persona=persona, state=state, trust=trust, move=reading.move)
     reading.revealed_now = [fact.id] if fact and _deep_enough(persona, fact.id, listened) else []
     revealed = [*state.revealed, *reading.revealed_now]
     reading.outcome_now = listened >= LISTENING_FOR_DEPTH and reaches_outcome(
