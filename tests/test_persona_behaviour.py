@@ -64,7 +64,11 @@ ONE_TEST = {"boundary_tests": [persona_fields()["boundary_tests"][0]]}
 @pytest.mark.parametrize(
     ("words", "answer", "handling"),
     [
-        ("I'm really glad you asked, and I can't be friends outside of our work. I'm here for you though.", EMPATHIC, "declined"),
+        (
+            "I'm really glad you asked, and I can't be friends outside of our work. I'm here for you though.",
+            EMPATHIC,
+            "declined",
+        ),
         ("Thanks, but I can't be friends outside of our work.", levels(boundaries=2), "declined"),
         ("Sure, I'd love to!", levels(), "accepted"),
         ("Nope. Not happening.", levels(), "declined_coldly"),
@@ -76,7 +80,10 @@ async def test_peer_answers_how_a_test_was_handled_from_the_words(
     make_persona: PersonaFactory, rubric: Rubric, words: str, answer: dict[str, int], handling: str
 ) -> None:
     test = persona_fields()["boundary_tests"][0]
-    responses = {part: {"lines": [f"{part} says"], "inner_voice": [f"{part} thinks"]} for part in ("declined_coldly", "ignored", "asked_back")}
+    responses = {
+        part: {"lines": [f"{part} says"], "inner_voice": [f"{part} thinks"]}
+        for part in ("declined_coldly", "ignored", "asked_back")
+    }
     persona = make_persona(initial_trust=30, boundary_tests=[test | responses])
     chat = Conversation(persona, rubric)
     reading, reply = await chat.say("How was your week?", levels())
@@ -96,7 +103,9 @@ def test_the_order_of_tests_varies_between_sessions(make_persona: PersonaFactory
     firsts = set()
     for seed in range(12):
         state = initial_state(persona, level, seed=str(seed))
-        _, reading = read_turn(persona=persona, rubric=crss_core(), level=level, state=state, scores=levels(), move="statement")
+        _, reading = read_turn(
+            persona=persona, rubric=crss_core(), level=level, state=state, scores=levels(), move="statement"
+        )
         firsts.add(reading.test_now)
     assert firsts == {"be-friends", "pick-for-me"}
 
@@ -207,7 +216,9 @@ def test_change_talk_follows_stage_and_mood(stage: Any, mood: Any, change: bool)
 
 async def test_peer_talks_about_change_every_third_calm_turn(make_persona: PersonaFactory, rubric: Rubric) -> None:
     late_tests = [test | {"min_turn": 20} for test in persona_fields()["boundary_tests"]]
-    persona = make_persona(hidden_facts=facts(early_fact={"trust": 99}, late_fact={"trust": 99}), boundary_tests=late_tests)
+    persona = make_persona(
+        hidden_facts=facts(early_fact={"trust": 99}, late_fact={"trust": 99}), boundary_tests=late_tests
+    )
     chat = Conversation(persona, rubric)
     replies = [(await chat.say("Okay.", levels()))[1] for _ in range(TALK_EVERY * 2)]
     talk = persona.talk.sustain

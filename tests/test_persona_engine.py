@@ -85,9 +85,7 @@ def test_initial_state_starts_from_persona_trust(make_persona: PersonaFactory) -
     assert (state.trust, state.mood, state.turns, state.revealed) == (55, "warming", 0, [])
 
 
-def test_trust_rises_on_empathy_and_falls_on_pressure(
-    make_persona: PersonaFactory, rubric: Rubric
-) -> None:
+def test_trust_rises_on_empathy_and_falls_on_pressure(make_persona: PersonaFactory, rubric: Rubric) -> None:
     persona = make_persona()
     begin = start(persona)
     warmer, _ = read(persona, rubric, begin, levels(empathy=2))
@@ -97,9 +95,7 @@ def test_trust_rises_on_empathy_and_falls_on_pressure(
     assert reading.reactions == ["pressure"]
 
 
-def test_reading_leaves_the_given_state_untouched(
-    make_persona: PersonaFactory, rubric: Rubric
-) -> None:
+def test_reading_leaves_the_given_state_untouched(make_persona: PersonaFactory, rubric: Rubric) -> None:
     persona = make_persona(initial_trust=80)
     begin = start(persona)
     after, reading = read(persona, rubric, begin, levels(empathy=3))
@@ -107,9 +103,7 @@ def test_reading_leaves_the_given_state_untouched(
     assert (after.turns, reading.trust_before, reading.scores) == (1, 80, levels(empathy=3))
 
 
-def test_slight_risk_costs_trust_without_a_reaction(
-    make_persona: PersonaFactory, rubric: Rubric
-) -> None:
+def test_slight_risk_costs_trust_without_a_reaction(make_persona: PersonaFactory, rubric: Rubric) -> None:
     persona = make_persona()
     after, reading = read(persona, rubric, start(persona), levels(authority=1))
     assert after.trust == 25
@@ -160,9 +154,7 @@ def test_no_fact_below_its_threshold(make_persona: PersonaFactory, rubric: Rubri
     assert reading.revealed_now == [] and after.revealed == []
 
 
-def test_facts_come_one_per_turn_lowest_threshold_first(
-    make_persona: PersonaFactory, rubric: Rubric
-) -> None:
+def test_facts_come_one_per_turn_lowest_threshold_first(make_persona: PersonaFactory, rubric: Rubric) -> None:
     persona = make_persona(initial_trust=65)
     first, reading = read(persona, rubric, start(persona), levels(empathy=2))
     assert reading.revealed_now == ["early-fact"]
