@@ -17,8 +17,8 @@ from app.persona.cues import normalise
 OPEN_TURNS = 3
 """A crisis moment stays open for this many trainee replies at most."""
 
-CLOSES_IT = "connects_to_help"
-"""The checklist item that, once met, closes the moment (the peer is connected to help)."""
+ASKS_DIRECTLY = "asks_directly"
+"""The checklist item that asks about the risk in plain words (found by the persona's cues too)."""
 
 
 def _shows(check: CrisisCheck, text: str) -> bool:
@@ -29,26 +29,30 @@ def check_reply(*, moment: str, text: str, checklist: list[CrisisCheck], asked_d
     said = normalise(text)
     shown = [check for check in checklist if _shows(check, said)]
     reading = CrisisReading(moment=moment, asked_directly=asked_directly)
-    reading.met = [c.key for c in shown if c.kind == "do"]
+    reading.met = [c.key for c in shown if c.kind == "do" or (asked_directly and c.key == ASKS_DIRECTLY)]
+    reading.met += [ASKS_DIRECTLY] if asked_directly and ASKS_DIRECTLY not in reading.met else []
     reading.avoided = [c.key for c in shown if c.kind == "avoid"]
-    reading.missed = [c.key for c in checklist if c.kind == "do" and c not in shown]
+    reading.missed = [c.key for c in checklist if c.kind == "do" and c.key not in reading.met]
     reading.coaching = [c.coaching for c in checklist if c.key in reading.avoided or c.key in reading.missed]
     return reading
 
 
-def respond(reading: CrisisReading, *, risk_flagged: bool) -> CrisisResponse:
-    """Relief when asked directly or heard; withdrawal when brushed off, put off, or pushed."""
+def respond(reading: CrisisReading, *, risk_flagged: bool, asked_before: bool) -> CrisisResponse | None:
+    """Relief once asked directly and heard; withdrawal when brushed off, put off, or pushed.
+
+    A reply that only listens, before anyone has asked, leaves the sign unanswered: no crisis line,
+    and the checklist's coaching says what was missed.
+    """
     if reading.avoided or risk_flagged or not reading.met:
         return "brushed_off"
-    return "heard"
+    if asked_before or ASKS_DIRECTLY in reading.met:
+        return "heard"
+    return None
 
 
 def closes(reading: CrisisReading, state: PersonaState) -> bool:
-    return (
-        reading.response == "brushed_off"
-        or (reading.response == "heard" and CLOSES_IT in reading.met)
-        or state.crisis_turns + 1 >= OPEN_TURNS
-    )
+    """Heard or brushed off, the moment is over; a sign left unanswered stays open a few turns."""
+    return reading.response in ("heard", "brushed_off") or state.crisis_turns + 1 >= OPEN_TURNS
 
 
 def due_crisis(*, persona: Persona, state: PersonaState, trust: int, turn: int) -> CrisisMoment | None:

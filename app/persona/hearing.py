@@ -42,10 +42,10 @@ RISK_FAMILY = {
 }
 
 
-def asks_about_crisis(crisis: CrisisMoment, text: str) -> bool:
-    """The trainee asks about this risk in plain words (or in the persona's own words for it)."""
+def asks_about_crisis(crisis: CrisisMoment, text: str, *, move: Move) -> bool:
+    """The trainee names this risk in plain words, or asks about it in the persona's own words for it."""
     patterns = DIRECT_QUESTIONS[RISK_FAMILY[crisis.risk]]
-    return any(re.search(p, text) for p in patterns) or best_cue(text, crisis.cues) > 0
+    return any(re.search(p, text) for p in patterns) or (move == "question" and best_cue(text, crisis.cues) > 0)
 
 
 def _matches(persona: Persona, text: str) -> list[tuple[int, Asked]]:
@@ -76,7 +76,7 @@ def _last_subject(persona: Persona, state: PersonaState, last_peer: str) -> Aske
 def hear(*, persona: Persona, state: PersonaState, text: str, last_peer: str, move: Move) -> Asked | None:
     """What the trainee's words ask or mention, if anything the peer can answer to."""
     said = normalise(text)
-    crisis = next((c for c in persona.crises if asks_about_crisis(c, said)), None)
+    crisis = next((c for c in persona.crises if asks_about_crisis(c, said, move=move)), None)
     if crisis is not None:
         return Asked(kind="crisis", id=crisis.id)
     if FOLLOW_UP.search(said) and last_peer:

@@ -74,15 +74,16 @@ def body_tiers(persona: Persona, state: PersonaState, reading: TurnReading) -> l
 def _answers(persona: Persona, state: PersonaState, reading: TurnReading, picker: LinePicker) -> list[str]:
     """The reply's first lines: an apology taken, a test's answer, a crisis, what was asked."""
     parts = []
-    if reading.repaired and persona.repair:
-        parts.append(picker.pick([persona.repair.lines]))
+    if reading.repaired and persona.repair and (repair := picker.pick_fresh([persona.repair.lines])):
+        parts.append(repair)
     response = response_to_answer(persona, reading)
     if response:
         parts.append(picker.pick([response.lines]))
     if tiers := crisis_tiers(persona, reading):
-        parts.append(picker.pick(tiers))
-    tiers = asked_tiers(persona, state, reading)
-    asked = picker.pick(tiers) if reading.move == "question" and tiers else picker.pick_fresh(tiers)
+        return [*parts, picker.pick(tiers)]  # a crisis answered is the whole of what matters now
+    question = reading.move == "question"
+    tiers = asked_tiers(persona, state, reading) if question or not reading.reactions else []
+    asked = picker.pick_fresh(tiers)  # a line already said is not said again: the reply to the move answers
     return [*parts, *([asked] if asked else [])]
 
 
@@ -100,8 +101,8 @@ def compose_reply(*, persona: Persona, state: PersonaState, reading: TurnReading
         parts.append(picker.pick([persona.test(reading.test_now).ask]))
     if reading.outcome_now:
         parts.append(picker.pick([persona.outcome.lines]))
-    if reading.leaving and persona.shut_down:
-        parts.append(picker.pick([persona.shut_down.leaving]))
+    if reading.leaving and persona.shut_down and (leaving := picker.pick_fresh([persona.shut_down.leaving])):
+        parts.append(leaving)
     return " ".join(parts)
 
 

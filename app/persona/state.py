@@ -106,7 +106,10 @@ def _crisis(
         return None
     reading = check_reply(moment=moment, text=reply.text, checklist=checklist, asked_directly=direct)
     answered_before = state.crisis_results.get(moment) == "answer"
-    reading.response = "answer" if direct and not answered_before else respond(reading, risk_flagged=pushed)
+    if direct and not answered_before:
+        reading.response = "answer"
+    else:
+        reading.response = respond(reading, risk_flagged=pushed, asked_before=answered_before)
     return reading
 
 

@@ -16,14 +16,17 @@ CROSSED_LEVEL = 2
 
 _YES = re.compile(
     r"\b(yes|yeah|yep|yup|sure|of course|absolutely|definitely|certainly|ok(ay)?|alright|all right|happy to"
-    r"|glad to|i'?d love to|count me in|deal|sounds good|sounds great|let'?s do (it|that)|no problem|why not"
+    r"|glad to|i'?d love to|count me in|deal|sounds good|sounds great|let'?s do (it|that)"
     r"|i promise|you have my word|(it )?stays? between (us|you and me)|my lips are sealed|your secret'?s safe"
-    r"|(i )?(won'?t|will not|would never|never) (tell|say|share|mention|breathe)"
     r"|i'?ll (do|call|take|give|drive|keep|pick|tell|text|lend|come|be there|meet|hold|grab|bring|handle|make|send|go)"
     r"|i can (do|call|take|give|drive|keep|lend|come|pick|hold|grab|bring|handle|make|send)"
     r"|(i think )?you should|if i were you|i'?d (go|pick|choose|say|do)|go with|my advice|take the|pick the)\b"
     r"|(^|[.!?] )(go|pick|choose|take|start|stick with|try|call|do) (to|with|the|back|it|him|her|them)\b"
 )
+_YES_WITH_A_NO = re.compile(
+    r"\b(no problem|why not|can'?t wait|wouldn'?t miss it|no doubt|(i )?(won'?t|will not|would never|never) (tell|say a word|share|mention|breathe))\b"
+)
+"""A yes in words that look like a no: these are taken out before looking for a no."""
 _NO = re.compile(
     r"(^no\b|[.!?,;:]\s*no\b|\bno(,| thank| thanks|\.|!)|\b(nope|can'?t|cannot|won'?t|will not|wouldn'?t"
     r"|not able|unable|not going to|not gonna|i'?d rather not"
@@ -52,11 +55,10 @@ _WHY = re.compile(
 
 
 def _words_say(text: str) -> Handling | None:
-    yes_spans = [m.span() for m in _YES.finditer(text)]
-    rest = "".join(" " if any(a <= i < b for a, b in yes_spans) else ch for i, ch in enumerate(text))
+    rest = _YES_WITH_A_NO.sub(" ", text)
     if _NO.search(rest):
         return "declined" if _WARM.search(text) else "declined_coldly"
-    return "accepted" if yes_spans else None
+    return "accepted" if rest != text or _YES.search(text) else None
 
 
 def _about_the_ask(test: BoundaryTest, text: str) -> bool:

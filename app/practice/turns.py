@@ -20,6 +20,7 @@ from app.persona.state import read_turn
 from app.practice.context import PracticeContext
 from app.practice.judging import start_judging
 from app.practice.messages import clean_message
+from app.practice.scenario import session_checklist, session_content, session_level
 from app.practice.sessions import SessionEnded, list_turns
 
 log = logging.getLogger(__name__)
@@ -73,13 +74,12 @@ async def _quick_grade(
 
 
 def _read(
-    ctx: PracticeContext, practice: PracticeSession, text: str, grade: Grade | None, last_peer: str
+    db: Session, ctx: PracticeContext, practice: PracticeSession, text: str, grade: Grade | None, last_peer: str
 ) -> tuple[PersonaState, TurnReading]:
-    persona = ctx.catalog.persona(practice.persona_id)
-    rubric = ctx.catalog.rubric(practice.rubric_id)
+    persona, rubric = session_content(db=db, ctx=ctx, practice=practice)
     scores = grade.scores if grade else dict.fromkeys(rubric.keys, 0)
     state = PersonaState.model_validate(practice.persona_state)
-    level = ctx.catalog.level(practice.persona_id)
+    level = session_level(ctx.catalog, persona)
     move = classify_move(text)
     return read_turn(
         persona=persona,
@@ -90,7 +90,7 @@ def _read(
         move=move,
         text=text,
         last_peer=last_peer,
-        checklist=ctx.catalog.crisis_checklist(practice.rubric_id),
+        checklist=session_checklist(ctx.catalog, rubric),
     )
 
 
@@ -104,7 +104,7 @@ async def submit_turn(*, db: Session, ctx: PracticeContext, practice: PracticeSe
     trainee_turn = _save_trainee_turn(db=db, practice=practice, text=text, position=len(turns))
     grade = await _quick_grade(db=db, ctx=ctx, practice=practice, turn=trainee_turn, context=as_context(turns))
     last_peer = next((t.text for t in reversed(turns) if t.role == "peer" and t.status == "complete"), "")
-    state, reading = _read(ctx, practice, text, grade, last_peer)
+    state, reading = _read(db, ctx, practice, text, grade, last_peer)
     practice.persona_state = state.model_dump()
     peer_turn = Turn(
         session_id=practice.id, position=len(turns) + 1, role="peer", status="pending", reading=reading.model_dump()
@@ -206,7 +206,7 @@ async def stream_peer_events(
 async def _write_reply(
     *, db: Session, ctx: PracticeContext, practice: PracticeSession, peer_turn: Turn
 ) -> AsyncIterator[PeerEvent]:
-    persona = ctx.catalog.persona(practice.persona_id)
+    persona, _ = session_content(db=db, ctx=ctx, practice=practice)
     state = PersonaState.model_validate(practice.persona_state)
     reading = TurnReading.model_validate(peer_turn.reading)
     history = as_context(list_turns(db=db, session_id=practice.id))

@@ -20,6 +20,7 @@ from app.db import SessionDep
 from app.models import AuditEvent, Cohort, Turn, User
 from app.practice.context import PracticeDep
 from app.practice.reviews import ReviewRejected, ReviewRequest, add_review
+from app.practice.scenario import session_content
 from app.routes.auth_api import UserPublic, user_public
 from app.routes.guards import RecordId, reviewable_session
 from app.routes.presenters import review_public
@@ -127,7 +128,11 @@ def review_turn(
     request = ReviewRequest(kind=body.kind, text=body.text, dimension=body.dimension, level=body.level)
     try:
         review = add_review(
-            db=db, rubric=ctx.catalog.rubric(practice.rubric_id), turn=turn, author=reviewer, request=request
+            db=db,
+            rubric=session_content(db=db, ctx=ctx, practice=practice)[1],
+            turn=turn,
+            author=reviewer,
+            request=request,
         )
     except ReviewRejected as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc

@@ -18,6 +18,7 @@ from app.models import PracticeSession, Turn
 from app.practice.context import PracticeContext, PracticeDep
 from app.practice.limits import TooManyTurns, check_turn_rate
 from app.practice.messages import MessageRejected
+from app.practice.scenario import session_checklist, session_content
 from app.practice.sessions import (
     SessionEnded,
     UnknownScenario,
@@ -104,11 +105,12 @@ def _chat_context(
 ) -> dict[str, Any]:
     turns = list_turns(db=db, session_id=practice.id)
     public = [turn_public(g.turn, g.grade) for g in graded_turns(db=db, turns=turns)]
+    persona, rubric = session_content(db=db, ctx=ctx, practice=practice)
     return {
         "section": "practice",
         "practice": practice,
-        "persona": ctx.catalog.persona(practice.persona_id),
-        "rubric": ctx.catalog.rubric(practice.rubric_id),
+        "persona": persona,
+        "rubric": rubric,
         "turns": public,
         "exchanges": exchanges(public),
         "open_turn_id": next((t.id for t in reversed(public) if t.role == "trainee"), None),
@@ -184,7 +186,7 @@ async def summary(request: Request, practice: PracticeSessionDep, db: SessionDep
     if coaching_held_back(practice):  # an assessment shows its grades only once it has ended
         return see_other(f"/sessions/{practice.id}")
     await finish_pending_replies(db=db, ctx=ctx, practice=practice)
-    persona, rubric = ctx.catalog.persona(practice.persona_id), ctx.catalog.rubric(practice.rubric_id)
+    persona, rubric = session_content(db=db, ctx=ctx, practice=practice)
     graded = graded_turns(db=db, turns=list_turns(db=db, session_id=practice.id))
     state = state_public(practice.persona_state)
     context = {
@@ -193,7 +195,7 @@ async def summary(request: Request, practice: PracticeSessionDep, db: SessionDep
         "persona": persona,
         "rubric": rubric,
         "summary": summarise(
-            rubric=rubric, graded=graded, persona=persona, checklist=ctx.catalog.crisis_checklist(rubric.id)
+            rubric=rubric, graded=graded, persona=persona, checklist=session_checklist(ctx.catalog, rubric)
         ),
         "grades": {g.turn.id: grade_public(g.grade) for g in graded if g.grade is not None},
         "state": state,

@@ -4,19 +4,18 @@ review and the peer's state after it; and the review form a reviewer filled in, 
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, TypeVar
 
-import yaml
-from pydantic import BaseModel, ValidationError
-from sqlmodel import Session, select
+from pydantic import BaseModel
+from sqlmodel import Session
 
 from app.auth.access import can_review
 from app.content.personas import HiddenFact, Persona
 from app.content.rubrics import Rubric
-from app.models import ContentVersion, GradeRecord, PracticeSession, Review, User
+from app.models import GradeRecord, PracticeSession, Review, User
 from app.practice.context import PracticeContext
 from app.practice.reviews import ReviewRejected, ReviewRequest, reviews_for
+from app.practice.scenario import session_content
 from app.practice.sessions import list_turns
 from app.practice.summary import GradedTurn, graded_turns
-from app.routes.page_kit import PageNotFound
 from app.routes.presenters import review_public, state_public, turn_public
 from app.routes.schemas import PersonaStatePublic, ReviewPublic, TurnPublic
 from app.routes.views import revealed_facts
@@ -147,29 +146,6 @@ class ReviewForm:
         if self.kind == "override" and not (self.level.strip().isdigit() and int(self.level) <= 4):
             return "level"
         return None
-
-
-def _saved_copy(db: Session, kind: str, item_id: str, version: str, model: type[ModelT]) -> ModelT:
-    query = select(ContentVersion).where(
-        ContentVersion.kind == kind, ContentVersion.item_id == item_id, ContentVersion.version == version
-    )
-    saved = db.exec(query).first()
-    try:
-        return model.model_validate(yaml.safe_load(saved.text) if saved else None)
-    except (ValidationError, yaml.YAMLError) as exc:
-        raise PageNotFound(f"The {kind} '{item_id}' of this session is invalid now; fix it on the staff page.") from exc
-
-
-def session_content(*, db: Session, ctx: PracticeContext, practice: PracticeSession) -> tuple[Persona, Rubric]:
-    """The session's persona and rubric: from the catalog, or, when a file there is broken or gone, from
-    the copy saved when the session started, so old sessions can still be replayed and reviewed."""
-    catalog = ctx.catalog
-    persona = catalog.personas.get(practice.persona_id)
-    rubric = catalog.rubrics.get(practice.rubric_id)
-    return (
-        persona.item if persona else _saved_copy(db, "persona", practice.persona_id, practice.persona_version, Persona),
-        rubric.item if rubric else _saved_copy(db, "rubric", practice.rubric_id, practice.rubric_version, Rubric),
-    )
 
 
 def replay_context(

@@ -15,12 +15,13 @@ from app.db import SessionDep
 from app.models import GradeRecord, PracticeSession, Review, Turn
 from app.practice.context import PracticeDep
 from app.practice.reviews import ReviewRejected, add_review, effective_scores, reviews_for
+from app.practice.scenario import session_content
 from app.practice.sessions import coaching_held_back
 from app.practice.turns import finish_pending_replies
 from app.routes.guards import RecordId, reviewable_session
 from app.routes.page_kit import PageNotFound, PageRoute, PracticeSessionDep, render, see_other
 from app.routes.presenters import transcript
-from app.routes.replay_views import ReviewForm, replay_context, session_content, turn_anchor
+from app.routes.replay_views import ReviewForm, replay_context, turn_anchor
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 

@@ -14,6 +14,7 @@ from app.logsafe import log_failure
 from app.models import PracticeSession, Turn
 from app.persona.events import Piece, Replace
 from app.practice.context import PracticeContext
+from app.practice.scenario import session_content
 from app.practice.sessions import coaching_held_back, find_session, list_turns
 from app.practice.turns import PeerEvent, ReplySaved, stream_peer_events
 from app.routes.presenters import state_public
@@ -91,7 +92,7 @@ def _grade_fragment(ctx: PracticeContext, db: Session, practice: PracticeSession
     return templates.get_template("_grade_update.html").render(
         trainee_id=trainee.id if trainee else 0,
         grade=grade,
-        rubric=ctx.catalog.rubric(practice.rubric_id),
+        rubric=session_content(db=db, ctx=ctx, practice=practice)[1],
         open=True,
     )
 
@@ -102,7 +103,7 @@ def _state_fragment(ctx: PracticeContext, session_id: str) -> str:
         with Session(get_engine()) as db:
             practice = find_session(db=db, session_id=session_id)
             return templates.get_template("_persona_state.html").render(
-                persona=ctx.catalog.persona(practice.persona_id),
+                persona=session_content(db=db, ctx=ctx, practice=practice)[0],
                 state=state_public(practice.persona_state),
                 trust_change=trust_change(list_turns(db=db, session_id=session_id)),
                 held_back=coaching_held_back(practice),
