@@ -9,7 +9,7 @@ import re
 
 from app.content.personas import CrisisMoment, Move, Persona
 from app.persona.base import Asked, PersonaState
-from app.persona.cues import FACT_QUESTION, FOLLOW_UP, OPEN_QUESTION, best_cue, normalise
+from app.persona.cues import FACT_QUESTION, FOLLOW_UP, OPEN_QUESTION, best_cue, cue_pattern, normalise
 
 DIRECT_QUESTIONS: dict[str, tuple[str, ...]] = {
     "suicidal": (
@@ -70,7 +70,21 @@ def _last_subject(persona: Persona, state: PersonaState, last_peer: str) -> Aske
         return Asked(kind="fact", id=told[-1])
     if state.last_asked is not None and state.last_asked.kind in ("topic", "fact"):
         return state.last_asked
-    return _best(persona, last_peer)
+    return _first(persona, last_peer)
+
+
+def _first(persona: Persona, text: str) -> Asked | None:
+    """What the peer's words were about: the topic or fact whose cue comes first in them."""
+    found = [
+        (match.start(), asked)
+        for cues, asked in [
+            *((t.cues, Asked(kind="topic", id=t.id)) for t in persona.world),
+            *((f.cues, Asked(kind="fact", id=f.id)) for f in persona.hidden_facts),
+        ]
+        for cue in cues
+        if (match := cue_pattern(cue).search(text))
+    ]
+    return min(found, key=lambda item: item[0])[1] if found else None
 
 
 def hear(*, persona: Persona, state: PersonaState, text: str, last_peer: str, move: Move) -> Asked | None:

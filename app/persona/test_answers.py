@@ -24,7 +24,8 @@ _YES = re.compile(
     r"|(^|[.!?] )(go|pick|choose|take|start|stick with|try|call|do) (to|with|the|back|it|him|her|them)\b"
 )
 _YES_WITH_A_NO = re.compile(
-    r"\b(no problem|why not|can'?t wait|wouldn'?t miss it|no doubt|(i )?(won'?t|will not|would never|never) (tell|say a word|share|mention|breathe))\b"
+    r"\b(no problem|why not|can'?t wait|wouldn'?t miss it|no doubt"
+    r"|(i )?(won'?t|will not|would never|never) (tell|say a word|share|mention|breathe))\b"
 )
 """A yes in words that look like a no: these are taken out before looking for a no."""
 _NO = re.compile(
