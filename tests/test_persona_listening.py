@@ -4,6 +4,7 @@ crises asked about directly, apologies, and a file's facts kept until they can b
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
 from app.content.personas import Line, Persona
 from app.persona.base import Asked
@@ -14,6 +15,7 @@ from app.persona.state import initial_state
 from app.persona.test_answers import read_handling
 from app.validation.catalog import load_checked_catalog
 from app.validation.leaks import copy_problems, leak_problems
+from tests.factories import say, start_session
 from tests.persona_kit import ROOT, Conversation, crss_core, levels
 
 CATALOG = load_checked_catalog(ROOT)
@@ -147,3 +149,14 @@ def test_checks_live_above_the_content_layer() -> None:
     content = Path(ROOT / "app" / "content")
     imports = [line for path in content.glob("*.py") for line in path.read_text().splitlines() if "import" in line]
     assert not [line for line in imports if "app.persona" in line or "app.validation" in line]
+
+
+def test_a_session_keeps_its_persona_version_when_the_file_breaks(client: TestClient, content_copy: Path) -> None:
+    session = start_session(client, persona="dana-alcohol")
+    path = content_copy / "personas" / "dana-alcohol.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("name: Dana Whitfield", "name: [broken"), encoding="utf-8")
+    turn = say(client, session["id"], "How old are you?")
+    assert "41" in turn["reply"]["text"]
+    for url in (f"/api/sessions/{session['id']}", f"/sessions/{session['id']}", f"/sessions/{session['id']}/summary"):
+        assert client.get(url).status_code < 500, url
+    assert client.post("/api/sessions", json={"persona": "dana-alcohol", "rubric": "crss-core"}).status_code == 404
