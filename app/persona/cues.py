@@ -15,8 +15,8 @@ def normalise(text: str) -> str:
 
 @lru_cache(maxsize=4096)
 def cue_pattern(cue: str) -> re.Pattern[str]:
-    """A cue on word bounds, with an optional plural or possessive ending."""
-    return re.compile(rf"(?<![\w']){re.escape(normalise(cue))}(?:s|es|'s)?(?![\w])")
+    """A cue on word bounds, with an optional plural, possessive or verb ending ("sleep", "sleeping")."""
+    return re.compile(rf"(?<![\w']){re.escape(normalise(cue))}(?:s|es|'s|ing|ed|d)?(?![\w])")
 
 
 def best_cue(text: str, cues: Iterable[str]) -> int:

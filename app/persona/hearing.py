@@ -87,6 +87,24 @@ def _first(persona: Persona, text: str) -> Asked | None:
     return min(found, key=lambda item: item[0])[1] if found else None
 
 
+PRONOUN = re.compile(r"\b(he|she|him|her|his|hers)\b")
+"""A question about the person the peer just talked about."""
+
+
+def _last_person(persona: Persona, state: PersonaState, last_peer: str) -> Asked | None:
+    """Who "he" or "she" is: the person the peer last talked about, or the last one their words name."""
+    if _names_someone(persona, state.last_asked):
+        return state.last_asked
+    people = [t for t in persona.world if t.kind == "person"]
+    words = normalise(last_peer)
+    found = [(m.start(), t.id) for t in people for cue in t.cues if (m := cue_pattern(cue).search(words))]
+    return Asked(kind="topic", id=max(found)[1], follow_up=True) if found else None
+
+
+def _names_someone(persona: Persona, asked: Asked | None) -> bool:
+    return asked is not None and asked.kind == "topic" and persona.topic(asked.id or "").kind == "person"
+
+
 def hear(*, persona: Persona, state: PersonaState, text: str, last_peer: str, move: Move) -> Asked | None:
     """What the trainee's words ask or mention, if anything the peer can answer to."""
     said = normalise(text)
@@ -98,8 +116,14 @@ def hear(*, persona: Persona, state: PersonaState, text: str, last_peer: str, mo
         if before is not None:
             return before.model_copy(update={"follow_up": True})
     asked = _best(persona, said)
-    if asked is not None:
-        return asked
+    if PRONOUN.search(said) and not _names_someone(persona, asked):
+        if them := _last_person(persona, state, last_peer):
+            return them
+    if asked is not None and (move == "question" or _names_someone(persona, asked) or asked.kind == "fact"):
+        return asked  # a statement or reflection is answered when it names someone, not on a topic word
+    if asked is None and move == "question" and FACT_QUESTION.search(said) and state.last_asked is not None:
+        if state.last_asked.kind == "topic":
+            return state.last_asked.model_copy(update={"follow_up": True})  # "how long were you there?"
     if move == "question" and FACT_QUESTION.search(said) and not OPEN_QUESTION.search(said):
         return Asked(kind="no_answer")
     return None

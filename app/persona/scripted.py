@@ -80,9 +80,13 @@ def _answers(persona: Persona, state: PersonaState, reading: TurnReading, picker
     if response:
         parts.append(picker.pick([response.lines]))
     if tiers := crisis_tiers(persona, reading):
-        return [*parts, picker.pick(tiers)]  # a crisis answered is the whole of what matters now
+        parts.append(picker.pick(tiers))
+        if reading.crisis and reading.crisis.response != "brushed_off":
+            return parts  # a crisis answered or heard is the whole of what matters now
     question = reading.move == "question"
-    tiers = asked_tiers(persona, state, reading) if question or not reading.reactions else []
+    no_answer = reading.asked is not None and reading.asked.kind == "no_answer"
+    answers = (question or not reading.reactions) and not (parts and no_answer)  # a response said is answer enough
+    tiers = asked_tiers(persona, state, reading) if answers else []
     asked = picker.pick_fresh(tiers)  # a line already said is not said again: the reply to the move answers
     return [*parts, *([asked] if asked else [])]
 
