@@ -8,6 +8,7 @@ from app.content.difficulty import DIFFICULTY_FILE
 from app.content.personas import Persona
 from app.content.rubrics import Rubric
 from app.validation.catalog import load_checked_catalog
+from app.validation.coverage import coverage_warnings
 
 
 def report_content(content_dir: Path, *, out: TextIO) -> int:
@@ -15,6 +16,8 @@ def report_content(content_dir: Path, *, out: TextIO) -> int:
     entries: list[Entry[Rubric] | Entry[Persona]] = [*catalog.rubrics.values(), *catalog.personas.values()]
     for entry in entries:
         out.write(f"ok      {entry.path.relative_to(content_dir)} (version {entry.version})\n")
+        if isinstance(entry.item, Persona):
+            out.writelines(f"        warning: {warning}\n" for warning in coverage_warnings(entry.item))
     if catalog.difficulty:
         out.write(f"ok      {DIFFICULTY_FILE} (levels {', '.join(catalog.difficulty)})\n")
     for error in catalog.errors:
