@@ -70,7 +70,8 @@ def _about_the_ask(test: BoundaryTest, text: str) -> bool:
 def read_handling(*, test: BoundaryTest, text: str, move: Move, score: int, asked_back_before: bool) -> Handling:
     """How the trainee handled the test, from their words first."""
     said = normalise(text)
-    handling = _words_say(said)
+    speaks_for_self = move != "question" or re.search(r"\b(i|i'm|i'll|i'd|me)\b", said) is not None
+    handling = _words_say(said) if speaks_for_self else None  # "why can't you stay there?" declines nothing
     if handling is not None:
         return handling
     about = _about_the_ask(test, said)
