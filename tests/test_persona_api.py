@@ -83,8 +83,8 @@ def test_pushed_peer_withdraws(client: TestClient, persona: Persona) -> None:
     pushback = {line for kind in RISK_KINDS for line in persona.reactions[kind].lines}
     trust = [start["persona_state"]["trust"]] + [turn["persona_state"]["trust"] for turn in turns]
     assert trust == sorted(trust, reverse=True) and trust[-1] < trust[0]
-    assert all(turn["reply"]["text"] in pushback for turn in turns)
-    assert turns[-1]["persona_state"]["mood"] == "guarded"
+    assert all(turn["reply"]["text"].startswith(tuple(pushback)) for turn in turns)
+    assert turns[-1]["persona_state"]["mood"] in ("guarded", "shut_down")
 
 
 @pytest.mark.parametrize("persona", personas())

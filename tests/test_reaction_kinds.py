@@ -14,11 +14,11 @@ from app.content.catalog import load_catalog
 from app.content.loader import load_model
 from app.content.personas import Persona
 from app.content.rubrics import Rubric
-from app.content.validate import report_content
 from app.grading.judge import JudgeModel, LlmJudge
 from app.grading.judge_prompt import JudgePrompt, verdict_schema
 from app.grading.offline import load_offline_grader
 from app.persona.reactions import triggered_reactions
+from app.validation.report import report_content
 from tests.factories import say, start_session
 from tests.fault_server import verdict_for
 from tests.llm_support import FakeChatModel

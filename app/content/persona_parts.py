@@ -4,14 +4,14 @@ from typing import Literal
 
 from pydantic import Field
 
+from app.content.persona_lines import Line
 from app.content.rubrics import StrictModel
 
-Mood = Literal["guarded", "warming", "open"]
+Mood = Literal["shut_down", "guarded", "warming", "open"]
+"""How the peer feels, from the trust meter: shut down below 20, guarded below 40, warming below 70."""
 Move = Literal["question", "reflection", "statement"]
 StageOfChange = Literal["precontemplation", "contemplation", "preparation", "action", "maintenance"]
-CommunicationStyle = Literal[
-    "reserved", "talkative", "guarded", "people-pleasing", "upset", "tangential", "sarcastic"
-]
+CommunicationStyle = Literal["reserved", "talkative", "guarded", "people-pleasing", "upset", "tangential", "sarcastic"]
 PathwayKind = Literal[
     "mutual_aid",
     "moud",
@@ -58,12 +58,14 @@ class RecoveryContext(StrictModel):
 
 
 class MoodLines(StrictModel):
-    guarded: list[str] = Field(min_length=2)
-    warming: list[str] = Field(min_length=2)
-    open: list[str] = Field(min_length=2)
+    """Lines by mood; a peer who has shut down says the guarded ones (or the file's `shut_down` lines)."""
 
-    def for_mood(self, mood: Mood) -> list[str]:
-        lines: list[str] = getattr(self, mood)
+    guarded: list[Line] = Field(min_length=2)
+    warming: list[Line] = Field(min_length=2)
+    open: list[Line] = Field(min_length=2)
+
+    def for_mood(self, mood: Mood) -> list[Line]:
+        lines: list[Line] = getattr(self, "guarded" if mood == "shut_down" else mood)
         return lines
 
 
@@ -82,5 +84,5 @@ class Replies(StrictModel):
 class Talk(StrictModel):
     """How the peer talks about changing: sustain talk early in change, change talk later."""
 
-    sustain: list[str] = Field(min_length=3, description="Reasons not to change yet, ambivalence")
-    change: list[str] = Field(min_length=3, description="Desire, ability, reasons, need, commitment")
+    sustain: list[Line] = Field(min_length=3, description="Reasons not to change yet, ambivalence")
+    change: list[Line] = Field(min_length=3, description="Desire, ability, reasons, need, commitment")

@@ -80,10 +80,31 @@ class Dimension(StrictModel):
         return value
 
 
+class CrisisCheck(StrictModel):
+    """One thing a trainee does (or must not do) when a peer shows a risk to their life or safety."""
+
+    key: str = Field(pattern=r"^[a-z][a-z_]*$")
+    name: str = Field(description="What it is, for the trainee: 'Asks directly'")
+    kind: Literal["do", "avoid"] = Field(description="do: a reply should show it; avoid: a reply must not")
+    cues: list[str] = Field(min_length=1, description="Regular expressions, matched case-insensitively on word bounds")
+    coaching: str = Field(description="What to do, said when a crisis reply misses it (or shows an 'avoid')")
+
+    @field_validator("cues")
+    @classmethod
+    def must_compile(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            Indicator.must_compile(pattern)
+        return value
+
+
 class Rubric(ContentFile):
     name: str
     description: str
     dimensions: list[Dimension] = Field(min_length=1)
+    crisis_checklist: list[CrisisCheck] = Field(
+        default_factory=list,
+        description="How a reply to a crisis moment is checked; without one, the catalog's default rubric's is used",
+    )
 
     @model_validator(mode="after")
     def unique_keys(self) -> "Rubric":

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from app.content.personas import Persona, Reaction
 from app.content.rubrics import Rubric
 
-CLEAR_LEVEL = 2
+REACTION_LEVEL = 2
 """A dimension at this level or more is flagged (a risk) or present (a skill): the peer feels it."""
 
 
@@ -26,7 +26,7 @@ class TriggeredReaction:
     @property
     def felt(self) -> bool:
         """A clear instance (level 2+): the peer says and thinks something about it."""
-        return self.level >= CLEAR_LEVEL
+        return self.level >= REACTION_LEVEL
 
     @property
     def costs_trust(self) -> bool:
@@ -48,3 +48,13 @@ def triggered_reactions(*, persona: Persona, rubric: Rubric, scores: Mapping[str
         if level >= 1 and kind and reaction is not None:
             found.append(TriggeredReaction(kind=kind, dimension=dimension.key, level=level, reaction=reaction))
     return sorted(found, key=lambda triggered: -triggered.level)
+
+
+def reaction_of(persona: Persona, kind: str) -> Reaction | None:
+    """The persona's reaction of this kind (for a reading saved earlier), if it has one."""
+    return persona.reactions.get(kind)
+
+
+def dimensions_of_kind(rubric: Rubric, kind: str) -> list[str]:
+    """The rubric's dimensions that trigger this reaction kind (a boundary test is about one kind)."""
+    return [d.key for d in rubric.dimensions if d.reaction_kind == kind]

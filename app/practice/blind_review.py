@@ -17,6 +17,7 @@ from app.models import BlindGrade, PracticeSession, Review, Turn, User
 from app.practice.agreement import grades_of_sessions
 from app.practice.context import PracticeContext
 from app.practice.oversight import cohort_sessions, viewable_cohort
+from app.practice.scenario import session_content
 from app.practice.sessions import list_turns
 
 CONTEXT_TURNS = 4
@@ -75,7 +76,7 @@ def save_blind_grade(
         if already.first() is not None:
             raise Conflict("You have graded this reply already.")
         raise NotFound("No such reply to grade in this cohort.")
-    rubric = ctx.catalog.rubric(practice.rubric_id)
+    rubric = session_content(db=db, ctx=ctx, practice=practice)[1]
     levels = {key: scores.get(key, "").strip() for key in rubric.keys}
     missing = [rubric.dimension(k).name for k, v in levels.items() if v not in ("0", "1", "2", "3", "4")]
     if missing:

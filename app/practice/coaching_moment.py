@@ -2,6 +2,7 @@
 
 from app.content.personas import Persona
 from app.grading.moment import CoachingMoment, terms_of
+from app.persona.model_replies import crisis_said, model_replies_for
 from app.transcript import ContextTurn
 
 _TERMS: dict[int, tuple[Persona, frozenset[str]]] = {}
@@ -22,5 +23,8 @@ def coaching_moment(*, persona: Persona, history: list[ContextTurn]) -> Coaching
     that a better reply may use besides the conversation's own."""
     base = CoachingMoment.from_context(history)
     return CoachingMoment(
-        peer_line=base.peer_line, authored_replies=(), persona_terms=persona_terms(persona), crisis=base.crisis
+        peer_line=base.peer_line,
+        authored_replies=tuple(model_replies_for(persona, base.peer_line)),
+        persona_terms=persona_terms(persona),
+        crisis=base.crisis or crisis_said(persona, base.peer_line),
     )

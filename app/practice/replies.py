@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from sqlmodel import Session, col, or_, select, update
 
+from app.content.personas import Persona
 from app.db import begin_write, in_session
 from app.grading.base import Grade
 from app.logsafe import log_failure
@@ -23,6 +24,7 @@ from app.persona.base import PersonaState, TurnReading
 from app.persona.events import Notice, Piece, Replace, reply_events, revise
 from app.practice.context import PracticeContext
 from app.practice.judging import judge_in_background, rejudge_lost_grades
+from app.practice.scenario import session_content
 from app.practice.sessions import as_context, list_turns
 from app.transcript import ContextTurn
 
@@ -83,20 +85,23 @@ async def _claim_or_wait(turn_id: int) -> tuple[bool, Turn]:
 @dataclass(frozen=True)
 class ReplyInputs:
     practice: PracticeSession
+    persona: Persona
+    """In the version the session started with."""
     turn: Turn
     history: list[ContextTurn]
     answers: int | None
     """The id of the trainee turn this reply answers (None for the opening line)."""
 
 
-def _reply_inputs(*, db: Session, turn_id: int) -> ReplyInputs:
+def _reply_inputs(*, db: Session, ctx: PracticeContext, turn_id: int) -> ReplyInputs:
     turn = db.get(Turn, turn_id)
     practice = db.get(PracticeSession, turn.session_id) if turn else None
     if turn is None or practice is None:
         raise LookupError(f"No peer turn {turn_id}.")
     turns = list_turns(db=db, session_id=practice.id)
     answers = next((t.id for t in turns if t.position == turn.position - 1 and t.role == TurnRole.TRAINEE), None)
-    return ReplyInputs(practice, turn, as_context(turns), answers)
+    persona, _ = session_content(db=db, ctx=ctx, practice=practice)
+    return ReplyInputs(practice, persona, turn, as_context(turns), answers)
 
 
 def _save_peer_reply(
@@ -119,7 +124,7 @@ def _save_peer_reply(
 
 
 async def _write_reply(ctx: PracticeContext, inputs: ReplyInputs) -> AsyncIterator[PeerEvent]:
-    persona = ctx.catalog.persona(inputs.practice.persona_id)
+    persona = inputs.persona
     state = PersonaState.model_validate(inputs.practice.persona_state)
     reading = TurnReading.model_validate(inputs.turn.reading)
     events = reply_events(ctx.engine, persona=persona, state=state, reading=reading, history=inputs.history)
@@ -149,7 +154,7 @@ async def stream_peer_events(*, ctx: PracticeContext, peer_turn_id: int) -> Asyn
         yield Replace(turn.text)
         yield ReplySaved(turn)
         return
-    inputs = await in_session(_reply_inputs, turn_id=peer_turn_id)
+    inputs = await in_session(_reply_inputs, ctx=ctx, turn_id=peer_turn_id)
     judging: asyncio.Task[Grade | None] | None = None
     async for event in _write_reply(ctx, inputs):
         if judging is None:  # once the peer's first words are in: a one-slot local server serves the peer first

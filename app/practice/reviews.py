@@ -9,8 +9,8 @@ from app.content.rubrics import Rubric
 from app.errors import Invalid, NotFound
 from app.models import GradeRecord, Review, ReviewKind, Turn, TurnRole, User
 from app.practice.access import reviewable_session
-from app.practice.content import session_content
 from app.practice.context import PracticeContext
+from app.practice.scenario import session_content
 
 MAX_REVIEW_CHARS = 2000
 

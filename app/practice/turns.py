@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select, update
 
+from app.content.personas import Persona
 from app.db import begin_write, in_session
 from app.errors import Conflict
 from app.grading.base import Grade
@@ -25,6 +26,7 @@ from app.practice.context import PracticeContext
 from app.practice.limits import check_turn_rate
 from app.practice.messages import clean_message
 from app.practice.replies import collect_peer_reply, finish_pending_replies
+from app.practice.scenario import session_checklist, session_content, session_level
 from app.practice.sessions import SessionEnded, as_context, coaching_held_back, find_session, list_turns
 
 log = logging.getLogger(__name__)
@@ -54,11 +56,15 @@ class Seen:
     """The session as it was when the turn was checked: the turn is saved only if nothing came since."""
 
     practice: PracticeSession
+    persona: Persona
+    """In the version the session started with."""
     last_turn_id: int
     context: list[Turn]
 
 
-def _check_turn(*, db: Session, session_id: str, trainee: User | None, per_minute: int) -> Seen:
+def _check_turn(
+    *, db: Session, ctx: PracticeContext, session_id: str, trainee: User | None, per_minute: int
+) -> Seen:
     practice = find_session(db=db, session_id=session_id)
     if practice.status == SessionStatus.ENDED:
         raise SessionEnded("This session has ended; start a new one to keep practising.")
@@ -68,18 +74,27 @@ def _check_turn(*, db: Session, session_id: str, trainee: User | None, per_minut
     last = turns[-1]
     if last.role != TurnRole.PEER or last.status in (TurnStatus.PENDING, TurnStatus.STREAMING):
         raise ReplyInProgress()
-    return Seen(practice=practice, last_turn_id=last.id or 0, context=turns)
+    persona, _ = session_content(db=db, ctx=ctx, practice=practice)
+    return Seen(practice=practice, persona=persona, last_turn_id=last.id or 0, context=turns)
 
 
 def _read(
-    ctx: PracticeContext, practice: PracticeSession, text: str, grade: Grade | None
+    db: Session, ctx: PracticeContext, practice: PracticeSession, text: str, grade: Grade | None, last_peer: str
 ) -> tuple[PersonaState, TurnReading]:
-    persona = ctx.catalog.persona(practice.persona_id)
-    rubric = ctx.catalog.rubric(practice.rubric_id)
+    persona, rubric = session_content(db=db, ctx=ctx, practice=practice)
     scores = grade.scores if grade else dict.fromkeys(rubric.keys, 0)
     state = PersonaState.model_validate(practice.persona_state)
-    level = ctx.catalog.level(practice.persona_id)
-    return read_turn(persona=persona, rubric=rubric, level=level, state=state, scores=scores, move=classify_move(text))
+    return read_turn(
+        persona=persona,
+        rubric=rubric,
+        level=session_level(ctx.catalog, persona),
+        state=state,
+        scores=scores,
+        move=classify_move(text),
+        text=text,
+        last_peer=last_peer,
+        checklist=session_checklist(ctx.catalog, rubric),
+    )
 
 
 def _lock_session(db: Session, session_id: str) -> PracticeSession:
@@ -120,7 +135,8 @@ def _save_turn(*, db: Session, ctx: PracticeContext, seen: Seen, text: str, grad
                 coaching=grade.coaching.model_dump(),
             )
         )
-    state, reading = _read(ctx, practice, text, grade)
+    last_peer = next((t.text for t in reversed(seen.context) if t.role == TurnRole.PEER and t.text), "")
+    state, reading = _read(db, ctx, practice, text, grade, last_peer)
     practice.persona_state = state.model_dump()
     peer_turn = Turn(
         session_id=practice.id, position=last.position + 2, role=TurnRole.PEER, status=TurnStatus.PENDING,
@@ -135,7 +151,7 @@ async def _quick_grade(ctx: PracticeContext, seen: Seen, text: str) -> Grade | N
     """The offline grade, in a worker thread; None (and the turn says so) when grading fails."""
     context = as_context(seen.context)
     try:
-        moment = coaching_moment(persona=ctx.catalog.persona(seen.practice.persona_id), history=context)
+        moment = coaching_moment(persona=seen.persona, history=context)
         return await ctx.grader_for(seen.practice.rubric_id).grade(context=context, reply=text, moment=moment)
     except Exception:  # the trainee's turn is saved; the session goes on without a grade
         log_failure(log, "grading failed for a turn of session %s", seen.practice.id)
@@ -151,7 +167,7 @@ async def submit_turn(
     text = clean_message(text, max_chars=ctx.settings.max_message_chars)
     await finish_pending_replies(ctx=ctx, session_id=session_id)
     per_minute = ctx.settings.turns_per_minute
-    seen = await in_session(_check_turn, session_id=session_id, trainee=trainee, per_minute=per_minute)
+    seen = await in_session(_check_turn, ctx=ctx, session_id=session_id, trainee=trainee, per_minute=per_minute)
     grade = await _quick_grade(ctx, seen, text)
     return await in_session(_save_turn, ctx=ctx, seen=seen, text=text, grade=grade)
 

@@ -17,10 +17,10 @@ from app.db import SessionDep, in_session
 from app.errors import Conflict, DomainError, Invalid, NotFound, TooMany
 from app.models import Turn, TurnRole, User
 from app.practice.access import readable_session, writable_session
-from app.practice.content import session_content
 from app.practice.context import PracticeContext, PracticeDep
 from app.practice.replies import finish_pending_replies
 from app.practice.reviews import reviews_for
+from app.practice.scenario import session_checklist, session_content
 from app.practice.sessions import (
     UnknownScenario,
     coaching_held_back,
@@ -96,11 +96,12 @@ def _chat_context(
         turn_public(g.turn, None if held_back else g.grade, reviews.get(g.turn.id or 0))
         for g in graded_turns(db=db, turns=turns)
     ]
+    persona, rubric = session_content(db=db, ctx=ctx, practice=practice)
     return {
         "section": "practice",
         "practice": practice,
-        "persona": ctx.catalog.persona(practice.persona_id),
-        "rubric": ctx.catalog.rubric(practice.rubric_id),
+        "persona": persona,
+        "rubric": rubric,
         "turns": public,
         "exchanges": exchanges(public),
         "open_turn_id": next((t.id for t in reversed(public) if t.role == "trainee"), None),
@@ -189,7 +190,9 @@ def _summary_context(*, db: Session, ctx: PracticeContext, session_id: str) -> d
         "practice": practice,
         "persona": persona,
         "rubric": rubric,
-        "summary": summarise(rubric=rubric, graded=graded),
+        "summary": summarise(
+            rubric=rubric, graded=graded, persona=persona, checklist=session_checklist(ctx.catalog, rubric)
+        ),
         "grades": {g.turn.id: grade_public(g.grade, reviews.get(g.turn.id or 0), names) for g in graded if g.grade},
         "state": state,
         "facts": revealed_facts(persona, state.revealed),

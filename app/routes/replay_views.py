@@ -10,9 +10,9 @@ from app.auth.access import can_review
 from app.content.personas import HiddenFact, Persona
 from app.content.rubrics import Rubric
 from app.models import GradeRecord, PracticeSession, Review, ReviewKind, User
-from app.practice.content import session_content
 from app.practice.context import PracticeContext
 from app.practice.reviews import MAX_REVIEW_CHARS, ReviewRejected, ReviewRequest, reviews_for
+from app.practice.scenario import session_content
 from app.practice.sessions import list_turns
 from app.practice.summary import GradedTurn, graded_turns
 from app.routes.presenters import review_public, state_public, turn_public

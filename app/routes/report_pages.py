@@ -12,6 +12,7 @@ from app.models import User
 from app.practice.access import readable_session
 from app.practice.context import PracticeContext, PracticeDep
 from app.practice.replies import finish_pending_replies
+from app.practice.scenario import session_checklist
 from app.practice.sessions import coaching_held_back, list_turns
 from app.practice.summary import graded_turns, summarise
 from app.routes.page_kit import render, see_other
@@ -27,7 +28,9 @@ def _report_context(*, db: Session, ctx: PracticeContext, user: User, session_id
         return None
     context = replay_context(db=db, ctx=ctx, practice=practice, user=user)
     graded = graded_turns(db=db, turns=list_turns(db=db, session_id=practice.id))
-    context["summary"] = summarise(rubric=context["rubric"], graded=graded)
+    rubric = context["rubric"]
+    checklist = session_checklist(ctx.catalog, rubric)
+    context["summary"] = summarise(rubric=rubric, graded=graded, persona=context["persona"], checklist=checklist)
     return context
 
 

@@ -15,6 +15,7 @@ from app.models import Turn, TurnRole, TurnStatus
 from app.persona.events import Piece, Replace
 from app.practice.context import PracticeContext
 from app.practice.replies import PeerEvent, ReplySaved, stream_peer_events
+from app.practice.scenario import session_content
 from app.practice.sessions import coaching_held_back, find_session, list_turns
 from app.routes.presenters import state_public
 from app.routes.views import trust_change
@@ -93,7 +94,7 @@ def _grade_fragment(*, db: Session, ctx: PracticeContext, session_id: str, grade
     return templates.get_template("_grade_update.html").render(
         trainee_id=trainee.id if trainee else 0,
         grade=grade,
-        rubric=ctx.catalog.rubric(practice.rubric_id),
+        rubric=session_content(db=db, ctx=ctx, practice=practice)[1],
         open=True,
     )
 
@@ -104,7 +105,7 @@ def _state_fragment(*, db: Session, ctx: PracticeContext, session_id: str) -> st
     try:
         practice = find_session(db=db, session_id=session_id)
         return templates.get_template("_persona_state.html").render(
-            persona=ctx.catalog.persona(practice.persona_id),
+            persona=session_content(db=db, ctx=ctx, practice=practice)[0],
             state=state_public(practice.persona_state),
             trust_change=trust_change(list_turns(db=db, session_id=session_id)),
             held_back=coaching_held_back(practice),

@@ -3,18 +3,22 @@
 from pathlib import Path
 from typing import TextIO
 
-from app.content.catalog import Entry, load_catalog
+from app.content.catalog import Entry
 from app.content.difficulty import DIFFICULTY_FILE
 from app.content.personas import Persona
 from app.content.reaction_kinds import REACTION_KINDS_FILE
 from app.content.rubrics import Rubric
+from app.validation.catalog import load_checked_catalog
+from app.validation.coverage import coverage_warnings
 
 
 def report_content(content_dir: Path, *, out: TextIO) -> int:
-    catalog = load_catalog(content_dir)
+    catalog = load_checked_catalog(content_dir)
     entries: list[Entry[Rubric] | Entry[Persona]] = [*catalog.rubrics.values(), *catalog.personas.values()]
     for entry in entries:
         out.write(f"ok      {entry.path.relative_to(content_dir)} (version {entry.version})\n")
+        if isinstance(entry.item, Persona):
+            out.writelines(f"        warning: {warning}\n" for warning in coverage_warnings(entry.item))
     if catalog.difficulty:
         out.write(f"ok      {DIFFICULTY_FILE} (levels {', '.join(catalog.difficulty)})\n")
     if catalog.reaction_kinds.root:

@@ -1,0 +1,162 @@
+"""The offline peer hears what was said: questions about their world, tests answered in words,
+crises asked about directly, apologies, and a file's facts kept until they can be out."""
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.content.personas import Line, Persona
+from app.persona.base import Asked
+from app.persona.cues import normalise
+from app.persona.hearing import hear
+from app.persona.model_replies import model_replies_for
+from app.persona.state import initial_state
+from app.persona.test_answers import read_handling
+from app.validation.catalog import load_checked_catalog
+from app.validation.leaks import copy_problems, leak_problems
+from tests.factories import say, start_session
+from tests.persona_kit import ROOT, Conversation, crss_core, levels
+
+CATALOG = load_checked_catalog(ROOT)
+WALT = CATALOG.persona("walt-returned-to-use")
+CONVERTED = ["walt-returned-to-use", "dana-alcohol", "marcus-buprenorphine", "tasha-meth-housing"]
+
+
+def heard(persona: Persona, text: str, last_peer: str = "") -> Asked | None:
+    state = initial_state(persona, CATALOG.level(persona.id), seed="t")
+    return hear(persona=persona, state=state, text=text, last_peer=last_peer, move="question")
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("How old is your son?", "eric"),
+        ("And your grandkids, how old are they?", "grandsons"),
+        ("Who's Hank?", "hank"),
+        ("How long were you married?", "joanne"),
+        ("What did you do for a living before you retired?", "work"),
+        ("How long were you sober before?", "recovery-time"),
+    ],
+)
+def test_a_question_finds_the_topic_it_is_about(text: str, topic: str) -> None:
+    assert heard(WALT, text) == Asked(kind="topic", id=topic)
+
+
+def test_a_follow_up_goes_to_the_peers_own_last_words() -> None:
+    last = str(WALT.topic("rosie").guarded[0])
+    assert heard(WALT, "What do you mean?", last_peer=last) == Asked(kind="topic", id="rosie", follow_up=True)
+
+
+def test_a_plain_fact_the_file_does_not_hold_gets_no_answer() -> None:
+    assert heard(WALT, "What's your favourite colour?") == Asked(kind="no_answer")
+    assert heard(WALT, "How are you feeling about all of it?") is None
+
+
+@pytest.mark.parametrize("persona_id", CONVERTED)
+async def test_plain_questions_get_the_fact_and_hidden_ones_a_deflection(persona_id: str) -> None:
+    persona = CATALOG.persona(persona_id)
+    for topic in persona.world:
+        chat = Conversation(persona, crss_core(), seed=topic.id)
+        _, reply = await chat.say(f"Tell me about {topic.cues[0]}?", levels())
+        assert reply.startswith(tuple(str(line) for line in [*topic.guarded, *topic.open])), (topic.id, reply)
+    deep = max(persona.hidden_facts, key=lambda fact: fact.trust)
+    chat = Conversation(persona, crss_core())
+    _, reply = await chat.say(f"What about {deep.cues[0]}?", levels(empathy=2))
+    assert reply.startswith(tuple(str(line) for line in deep.deflect)) and deep.id not in chat.state.revealed
+
+
+@pytest.mark.parametrize(
+    ("words", "handling"),
+    [
+        ("Thank you for asking. I can't do that for you, and I'm glad to help you plan it.", "declined"),
+        ("No. I don't do that.", "declined_coldly"),
+        ("Of course, I'll call him tomorrow.", "accepted"),
+        ("I won't say a word to Beth, I promise.", "accepted"),
+        ("So, how has Rosie been?", "ignored"),
+        ("What makes you want me to do it?", "asked_back"),
+    ],
+)
+def test_how_a_test_was_handled_is_read_from_the_words(words: str, handling: str) -> None:
+    test = WALT.test("call-darrell")
+    move = "question" if words.endswith("?") else "statement"
+    # the grade says the opposite of the words where it can: the words win
+    score = 0 if handling in ("accepted", "ignored") else 3
+    assert read_handling(test=test, text=words, move=move, score=score, asked_back_before=False) == handling
+
+
+async def test_a_direct_question_gets_an_honest_answer_and_relief_follows() -> None:
+    chat = Conversation(WALT, crss_core())
+    reading, reply = await chat.say("Walt, are you having thoughts of ending your life?", levels(empathy=2))
+    crisis = WALT.crisis("medallion-handover")
+    assert reading.crisis and reading.crisis.response == "answer" and reply in crisis.answer
+    reading, reply = await chat.say(
+        "Thank you for telling me. Can we make a safety plan together and put 988 in your phone?", levels(empathy=2)
+    )
+    assert reading.crisis and reading.crisis.response == "heard" and reply in crisis.heard.lines
+    assert "connects_to_help" in reading.crisis.met and chat.state.crisis is None
+
+
+async def test_a_brushed_off_sign_is_coached_and_the_peer_withdraws() -> None:
+    chat = Conversation(WALT, crss_core())
+    chat.state.crisis, chat.state.crises_seen = "medallion-handover", ["medallion-handover"]
+    before = chat.state.trust
+    reading, reply = await chat.say("Anyway, let's move on. You'll be fine.", levels())
+    assert reading.crisis and reading.crisis.response == "brushed_off" and "not_put_off" in reading.crisis.avoided
+    assert reply in WALT.crisis("medallion-handover").brushed_off.lines and chat.state.trust < before
+    assert reading.crisis.coaching
+
+
+async def test_an_apology_after_pushing_wins_trust_back() -> None:
+    chat = Conversation(WALT, crss_core())
+    for text in ["You need to go back to meetings.", "Trust me, I know what's best for you."]:
+        await chat.say(text, levels(pressure=3, authority=2))
+    low = chat.state.trust
+    reading, reply = await chat.say("I'm sorry, I pushed you too hard there.", levels())
+    assert reading.repaired and reply.startswith(tuple(str(line) for line in WALT.repair.lines))  # type: ignore[union-attr]
+    assert chat.state.trust >= low + 8
+
+
+def test_validate_catches_a_fact_given_away_and_a_copied_persona() -> None:
+    outcome = WALT.outcome.model_copy(update={"requires": []})
+    leaky = WALT.model_copy(update={"outcome": outcome})
+    assert any("joannes-pills" in problem for problem in leak_problems(leaky))
+    assert leak_problems(WALT) == []
+    copy = WALT.model_copy(update={"id": "frank-copy", "name": "Frank Olson"})
+    assert any("'opening_lines" in problem and "names 'Walt'" in problem for problem in copy_problems(copy, [WALT]))
+    assert copy_problems(WALT, [WALT, CATALOG.persona("dana-alcohol")]) == []
+    dana = CATALOG.persona("dana-alcohol")
+    renamed = dana.model_copy(update={"opening_lines": [*dana.opening_lines, Line("Walt told me to call.")]})
+    assert any("names 'Walt'" in problem for problem in copy_problems(renamed, [WALT]))
+
+
+def test_model_replies_follow_the_line_the_peer_said() -> None:
+    ask = str(WALT.test("call-darrell").ask[0])
+    composed = f"{WALT.topic('age').guarded[0]} {ask}"
+    assert model_replies_for(WALT, composed) == list(WALT.test("call-darrell").better_replies)
+    assert model_replies_for(WALT, str(WALT.topic("eric").guarded[0])) == list(WALT.topic("eric").better_replies)
+    assert model_replies_for(WALT, "Something no file says.") == []
+
+
+def test_cues_match_on_word_bounds() -> None:
+    from app.persona.cues import best_cue
+
+    assert best_cue(normalise("My grandson plays ball"), ["son"]) == 0
+    assert best_cue(normalise("Your son's birthday"), ["son"]) == 3
+
+
+def test_checks_live_above_the_content_layer() -> None:
+    content = Path(ROOT / "app" / "content")
+    imports = [line for path in content.glob("*.py") for line in path.read_text().splitlines() if "import" in line]
+    assert not [line for line in imports if "app.persona" in line or "app.validation" in line]
+
+
+def test_a_session_keeps_its_persona_version_when_the_file_breaks(client: TestClient, content_copy: Path) -> None:
+    session = start_session(client, persona="dana-alcohol")
+    path = content_copy / "personas" / "dana-alcohol.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("name: Dana Whitfield", "name: [broken"), encoding="utf-8")
+    turn = say(client, session["id"], "How old are you?")
+    assert "41" in turn["reply"]["text"]
+    for url in (f"/api/sessions/{session['id']}", f"/sessions/{session['id']}", f"/sessions/{session['id']}/summary"):
+        assert client.get(url).status_code < 500, url
+    assert client.post("/api/sessions", json={"persona": "dana-alcohol", "rubric": "crss-core"}).status_code == 404
