@@ -8,7 +8,7 @@ from app.content.difficulty import DIFFICULTY_FILE, DifficultyLevel, load_levels
 from app.content.loader import ContentError, content_hash, load_model
 from app.content.persona_checks import persona_problems
 from app.content.personas import Persona
-from app.content.rubrics import ContentFile, Rubric
+from app.content.rubrics import ContentFile, CrisisCheck, Rubric
 
 ItemT = TypeVar("ItemT", bound=ContentFile)
 
@@ -36,6 +36,12 @@ class Catalog:
 
     def rubric(self, rubric_id: str) -> Rubric:
         return self.rubrics[rubric_id].item
+
+    def crisis_checklist(self, rubric_id: str) -> list[CrisisCheck]:
+        """The rubric's crisis checklist; a rubric without one uses the first rubric (by id) that has one."""
+        own = self.rubrics[rubric_id].item.crisis_checklist if rubric_id in self.rubrics else []
+        shared = (entry.item.crisis_checklist for _, entry in sorted(self.rubrics.items()) if entry.item.crisis_checklist)
+        return own or next(shared, [])
 
 
 def _load_folder(folder: Path, model: type[ItemT], errors: list[ContentError]) -> dict[str, Entry[ItemT]]:

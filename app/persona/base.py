@@ -8,7 +8,18 @@ from pydantic import BaseModel, Field
 from app.content.personas import Mood, Move, Persona, StageOfChange
 from app.grading.base import ContextTurn
 
-Handling = Literal["declined", "accepted"]
+Handling = Literal["accepted", "declined", "declined_coldly", "ignored", "asked_back"]
+"""How the trainee answered a boundary test: a yes, a warm no, a cold no, a change of subject, a question back."""
+AskedKind = Literal["topic", "fact", "crisis", "no_answer"]
+CrisisResponse = Literal["answer", "heard", "brushed_off"]
+
+
+class Asked(BaseModel):
+    """What the trainee asked or mentioned, which the reply answers first."""
+
+    kind: AskedKind
+    id: str | None = None
+    follow_up: bool = False
 
 
 class PersonaState(BaseModel):
@@ -27,6 +38,15 @@ class PersonaState(BaseModel):
     pending_test: str | None = Field(default=None, description="A test tried last turn, awaiting the answer")
     last_test_turn: int | None = None
     test_results: dict[str, Handling] = Field(default_factory=dict, description="How each test was handled")
+    seed: str = Field(default="", description="Varies openings, line choices and test order between sessions")
+    listened: int = Field(default=0, description="Replies that reflected or validated: what deep facts need")
+    ruptured_at: int | None = Field(default=None, description="The turn the peer last felt pushed")
+    low_turns: int = Field(default=0, description="Turns in a row the peer has been shut down")
+    crisis: str | None = Field(default=None, description="The crisis moment open now")
+    crisis_turns: int = 0
+    crises_seen: list[str] = Field(default_factory=list, description="Crisis moments opened so far")
+    crisis_results: dict[str, CrisisResponse] = Field(default_factory=dict, description="How each was met, last")
+    last_asked: Asked | None = Field(default=None, description="What the peer last answered about")
 
 
 class BoundaryAnswer(BaseModel):
@@ -34,6 +54,18 @@ class BoundaryAnswer(BaseModel):
 
     test: str
     handling: Handling
+
+
+class CrisisReading(BaseModel):
+    """One reply inside a crisis moment, checked against the rubric's crisis checklist."""
+
+    moment: str
+    asked_directly: bool = False
+    met: list[str] = Field(default_factory=list, description="Checklist items the reply shows")
+    missed: list[str] = Field(default_factory=list, description="'do' items it does not show")
+    avoided: list[str] = Field(default_factory=list, description="'avoid' items it shows (a problem)")
+    coaching: list[str] = Field(default_factory=list, description="What to do, from the checklist")
+    response: CrisisResponse | None = None
 
 
 class TurnReading(BaseModel):
@@ -48,6 +80,12 @@ class TurnReading(BaseModel):
     outcome_now: bool = False
     test_now: str | None = Field(default=None, description="A boundary test the peer tries in this reply")
     answered: BoundaryAnswer | None = None
+    asked: Asked | None = Field(default=None, description="What the trainee asked or mentioned")
+    crisis_now: str | None = Field(default=None, description="A crisis warning sign the peer gives in this reply")
+    crisis: CrisisReading | None = Field(default=None, description="The reply checked inside a crisis moment")
+    repaired: bool = Field(default=False, description="An apology after a rupture, taken")
+    leaving: bool = Field(default=False, description="The peer, shut down, tries to leave")
+    trust_after: int | None = None
 
 
 class PersonaEngine(Protocol):

@@ -17,6 +17,9 @@ SESSION_TURNS = 20
 EMPATHIC_TURNS = 8
 """An empathic trainee reaches the outcome within this many turns."""
 
+REHEARSAL_SEED = "rehearsal"
+"""A dry run is reproducible: the same file always gives the same path."""
+
 
 @dataclass
 class Rehearsal:
@@ -24,6 +27,7 @@ class Rehearsal:
     revealed: list[str] = field(default_factory=list)
     tests_tried: list[str] = field(default_factory=list)
     outcome_turn: int | None = None
+    crises_seen: list[str] = field(default_factory=list)
 
 
 def empathic_scores(rubric: Rubric) -> dict[str, int]:
@@ -40,12 +44,12 @@ def rehearse(
     turns: int = SESSION_TURNS,
     moves: tuple[Move, ...] = ("reflection", "question"),
 ) -> Rehearsal:
-    state = initial_state(persona, level)
+    state = initial_state(persona, level, seed=REHEARSAL_SEED)
     result = Rehearsal(trust=[state.trust])
     for turn, move in enumerate(islice(cycle(moves), turns), start=1):
         state, reading = read_turn(persona=persona, rubric=rubric, level=level, state=state, scores=scores, move=move)
         result.trust.append(state.trust)
         if reading.outcome_now:
             result.outcome_turn = turn
-    result.revealed, result.tests_tried = state.revealed, state.tests_tried
+    result.revealed, result.tests_tried, result.crises_seen = state.revealed, state.tests_tried, state.crises_seen
     return result

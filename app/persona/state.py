@@ -1,21 +1,43 @@
-"""How the peer's hidden state moves with each graded reply: trust, mood, facts said, tests, outcome."""
+"""How the peer's hidden state moves with each reply: trust, mood, facts said, tests, crises, outcome.
+
+The peer reads the reply from its grade and from its words: what was asked or mentioned, how an
+open boundary test was answered, an apology, a crisis asked about or brushed off.
+"""
+
+import secrets
+from dataclasses import dataclass
 
 from app.content.difficulty import DifficultyLevel
 from app.content.personas import Mood, Move, Persona
-from app.content.rubrics import Rubric
-from app.persona.base import PersonaState, TurnReading
-from app.persona.boundary_tests import answer_to_pending, next_test
-from app.persona.disclosure import current_stage, next_fact, reaches_outcome, stage_after_outcome
+from app.content.rubrics import CrisisCheck, Rubric
+from app.persona.base import Asked, BoundaryAnswer, CrisisReading, PersonaState, TurnReading
+from app.persona.boundary_tests import next_test
+from app.persona.crisis import check_reply, closes, due_crisis, respond
+from app.persona.disclosure import current_stage, fact_ready, next_fact, reaches_outcome, stage_after_outcome
+from app.persona.hearing import hear
 from app.persona.inner_voice import think
+from app.persona.reactions import REACTION_LEVEL, triggered_reactions
+from app.persona.test_answers import read_handling
+from app.persona.trust import (
+    CRISIS_CHANGE,
+    HANDLING_CHANGE,
+    INFO_QUESTION_GAIN,
+    REPAIR_BONUS,
+    REPAIR_WINDOW,
+    RUPTURE,
+    grade_change,
+    is_apology,
+    scaled,
+)
 
-SAFE_REPLY_BONUS = 2
-"""Trust a reply earns just by carrying no risk at all."""
-
-REACTION_LEVEL = 2
-"""A dimension at this level or more is one the peer reacts to (a clear instance)."""
+SHUT_DOWN_BELOW = 20
+LEAVES_AFTER = 3
+"""Turns in a row shut down before the peer tries to leave."""
 
 
 def mood_for(trust: int) -> Mood:
+    if trust < SHUT_DOWN_BELOW:
+        return "shut_down"
     if trust < 40:
         return "guarded"
     if trust < 70:
@@ -27,87 +49,199 @@ def starting_trust(persona: Persona, level: DifficultyLevel) -> int:
     return min(100, max(0, persona.initial_trust + level.trust_offset))
 
 
-def initial_state(persona: Persona, level: DifficultyLevel) -> PersonaState:
+def initial_state(persona: Persona, level: DifficultyLevel, *, seed: str | None = None) -> PersonaState:
+    """A new session's state; the seed (random unless given) varies openings and test order."""
     trust = starting_trust(persona, level)
-    state = PersonaState(trust=trust, mood=mood_for(trust), stage=persona.stage_of_change)
+    state = PersonaState(
+        trust=trust, mood=mood_for(trust), stage=persona.stage_of_change, seed=secrets.token_hex(4) if seed is None else seed
+    )
     state.inner_voice = think(persona=persona, mood=state.mood, state=state)
     return state
 
 
-def _level(scores: dict[str, int], key: str) -> int:
-    return scores.get(key, 0)
+@dataclass(frozen=True)
+class Reply:
+    """The trainee's reply as the peer takes it in."""
+
+    scores: dict[str, int]
+    move: Move
+    text: str = ""
+    last_peer: str = ""
 
 
-def _risk_keys(rubric: Rubric) -> list[str]:
-    return [d.key for d in rubric.dimensions if d.kind == "risk"]
+def _handling(persona: Persona, state: PersonaState, reply: Reply) -> BoundaryAnswer | None:
+    if state.pending_test is None:
+        return None
+    test = persona.test(state.pending_test)
+    score = reply.scores.get(test.dimension, 0)
+    if not reply.text:
+        return BoundaryAnswer(test=test.id, handling="accepted" if score >= REACTION_LEVEL else "declined")
+    asked_back = state.test_results.get(test.id) == "asked_back"
+    handling = read_handling(test=test, text=reply.text, move=reply.move, score=score, asked_back_before=asked_back)
+    return BoundaryAnswer(test=test.id, handling=handling)
 
 
-def trust_change(*, persona: Persona, rubric: Rubric, level: DifficultyLevel, scores: dict[str, int]) -> int:
-    """Each dimension present moves trust by its reaction's trust_change, scaled by level / 2.
-
-    Level 2 is the clear instance the persona's trust_change is written for; a reply with no risk
-    at all earns a small bonus. The difficulty level scales gains and losses apart, and caps what one
-    reply can earn, so trust is built over several good turns rather than won by one.
-    """
-    changes = [
-        persona.reactions[key].trust_change * _level(scores, key) / 2
-        for key in rubric.keys
-        if _level(scores, key) >= 1
-    ]
-    if all(_level(scores, key) == 0 for key in _risk_keys(rubric)):
-        changes.append(SAFE_REPLY_BONUS)
-    gains = sum(change for change in changes if change > 0)
-    losses = sum(change for change in changes if change < 0)
-    return min(round(gains * level.gains), level.max_gain) + round(losses * level.losses)
+def peer_scores(persona: Persona, scores: dict[str, int], answered: BoundaryAnswer | None) -> dict[str, int]:
+    """The grade as the peer feels it: a decline read from the words is never felt as crossing the line."""
+    if answered is None:
+        return dict(scores)
+    dimension = persona.test(answered.test).dimension
+    felt = dict(scores)
+    if answered.handling == "accepted":
+        felt[dimension] = max(felt.get(dimension, 0), REACTION_LEVEL)
+    elif answered.handling in ("declined", "declined_coldly"):
+        felt[dimension] = 0
+    return felt
 
 
-def reactions_to(*, rubric: Rubric, scores: dict[str, int]) -> list[str]:
-    """Risk dimensions at a clear level or more, strongest first (rubric order breaks ties)."""
-    flagged = [key for key in _risk_keys(rubric) if _level(scores, key) >= REACTION_LEVEL]
-    return sorted(flagged, key=lambda key: -_level(scores, key))
-
-
-def heard_in(*, rubric: Rubric, scores: dict[str, int]) -> list[str]:
-    """Skill dimensions (empathy) clearly present in the reply."""
-    return [d.key for d in rubric.dimensions if d.kind == "skill" and _level(scores, d.key) >= REACTION_LEVEL]
-
-
-def _reading(
-    *,
-    persona: Persona,
-    rubric: Rubric,
-    level: DifficultyLevel,
-    state: PersonaState,
-    scores: dict[str, int],
-    move: Move,
-    trust: int,
-) -> TurnReading:
-    reading = TurnReading(
-        move=move,
-        scores=dict(scores),
-        reactions=reactions_to(rubric=rubric, scores=scores),
-        heard=heard_in(rubric=rubric, scores=scores),
-        trust_before=state.trust,
-        answered=answer_to_pending(persona=persona, state=state, scores=scores),
-    )
-    if reading.reactions:  # a peer who feels pushed opens up about nothing and tries nothing
-        return reading
-    fact = next_fact(persona=persona, state=state, trust=trust, move=move)
-    reading.revealed_now = [fact.id] if fact else []
-    revealed = [*state.revealed, *reading.revealed_now]
-    reading.outcome_now = reaches_outcome(persona=persona, state=state, trust=trust, revealed=revealed)
-    if not fact and not reading.outcome_now:
-        test = next_test(persona=persona, level=level, state=state, trust=trust, turn=state.turns + 1)
-        reading.test_now = test.id if test else None
+def _crisis(
+    persona: Persona, state: PersonaState, reply: Reply, asked: Asked | None, checklist: list[CrisisCheck], pushed: bool
+) -> CrisisReading | None:
+    direct = asked is not None and asked.kind == "crisis"
+    moment = state.crisis or (asked.id if direct and asked else None)
+    if moment is None:
+        return None
+    reading = check_reply(moment=moment, text=reply.text, checklist=checklist, asked_directly=direct)
+    answered_before = state.crisis_results.get(moment) == "answer"
+    reading.response = "answer" if direct and not answered_before else respond(reading, risk_flagged=pushed)
     return reading
 
 
-def _state_after(persona: Persona, state: PersonaState, *, trust: int, reading: TurnReading) -> PersonaState:
+@dataclass
+class _Turn:
+    persona: Persona
+    rubric: Rubric
+    level: DifficultyLevel
+    state: PersonaState
+    reply: Reply
+    checklist: list[CrisisCheck]
+
+
+def _trust(turn: _Turn, reading: TurnReading, felt: dict[str, int]) -> int:
+    change = grade_change(persona=turn.persona, rubric=turn.rubric, level=turn.level, scores=felt)
+    info_question = reading.move == "question" and reading.asked is not None and reading.asked.kind != "crisis"
+    if info_question:
+        change = min(change, INFO_QUESTION_GAIN)
+    if reading.answered:
+        change += scaled(HANDLING_CHANGE[reading.answered.handling], turn.level)
+    if reading.crisis and reading.crisis.response:
+        change += scaled(CRISIS_CHANGE[reading.crisis.response], turn.level)
+    if reading.repaired:
+        change += scaled(REPAIR_BONUS, turn.level)
+    return min(100, max(0, turn.state.trust + change))
+
+
+def _listened(reading: TurnReading) -> bool:
+    """A reply that reflects, or validates in a statement: real listening, which deep facts need."""
+    return not reading.reactions and (reading.move == "reflection" or (bool(reading.heard) and reading.move == "statement"))
+
+
+def _disclose(turn: _Turn, reading: TurnReading, trust: int, listened: int) -> None:  # noqa: C901
+    """What the peer says of their own accord this turn: a fact, the outcome, a crisis sign or a test."""
+    persona, state = turn.persona, turn.state
+    if reading.reactions or reading.crisis:
+        return
+    asked = reading.asked
+    if asked and asked.kind == "fact" and asked.id not in state.revealed:
+        fact = persona.fact(asked.id or "")
+        ready = fact_ready(fact, trust=trust, revealed=state.revealed, move=reading.move)
+        reading.revealed_now = [fact.id] if ready and _deep_enough(persona, fact.id, listened) else []
+        return  # a fact asked about is said or deflected, and nothing else comes out
+    fact = next_fact(persona=persona, state=state, trust=trust, move=reading.move) if _listened(reading) else None
+    reading.revealed_now = [fact.id] if fact and _deep_enough(persona, fact.id, listened) else []
+    revealed = [*state.revealed, *reading.revealed_now]
+    reading.outcome_now = listened >= LISTENING_FOR_DEPTH and reaches_outcome(
+        persona=persona, state=state, trust=trust, revealed=revealed
+    )
+    if reading.revealed_now or reading.outcome_now:
+        return
+    turn_number = state.turns + 1
+    crisis = due_crisis(persona=persona, state=state, trust=trust, turn=turn_number)
+    if crisis is not None:
+        reading.crisis_now = crisis.id
+        return
+    test = next_test(persona=persona, level=turn.level, state=state, trust=trust, turn=turn_number)
+    reading.test_now = test.id if test else None
+
+
+LISTENING_FOR_DEPTH = 2
+"""Replies that really listened before the peer says their deepest fact or names their next step."""
+
+
+def _deep_enough(persona: Persona, fact_id: str, listened: int) -> bool:
+    deepest = max(f.trust for f in persona.hidden_facts)
+    return persona.fact(fact_id).trust < deepest or listened >= LISTENING_FOR_DEPTH
+
+
+def _reading(turn: _Turn) -> tuple[TurnReading, int]:
+    persona, state, reply = turn.persona, turn.state, turn.reply
+    answered = _handling(persona, state, reply)
+    felt = peer_scores(persona, reply.scores, answered)
+    triggered = triggered_reactions(persona=persona, rubric=turn.rubric, scores=felt)
+    kinds = {d.key: d.kind for d in turn.rubric.dimensions}
+    risks = sorted((t for t in triggered if kinds[t.dimension] == "risk" and t.level >= REACTION_LEVEL), key=lambda t: -t.level)
+    asked = hear(persona=persona, state=state, text=reply.text, last_peer=reply.last_peer, move=reply.move) if reply.text else None
+    reading = TurnReading(
+        move=reply.move,
+        scores=dict(reply.scores),
+        reactions=[t.kind for t in risks],
+        heard=[t.kind for t in triggered if kinds[t.dimension] == "skill" and t.level >= REACTION_LEVEL],
+        trust_before=state.trust,
+        answered=answered,
+        asked=asked,
+    )
+    reading.crisis = _crisis(persona, state, reply, asked, turn.checklist, pushed=bool(risks))
+    recent = state.ruptured_at is not None and state.turns + 1 - state.ruptured_at <= REPAIR_WINDOW
+    reading.repaired = recent and not risks and is_apology(reply.text)
+    trust = _trust(turn, reading, felt)
+    listened = state.listened + (1 if _listened(reading) else 0)
+    _disclose(turn, reading, trust, listened)
+    reading.trust_after = trust
+    return reading, listened
+
+
+def _crisis_update(state: PersonaState, reading: TurnReading) -> dict[str, object]:
+    seen = [*state.crises_seen, *([reading.crisis_now] if reading.crisis_now else [])]
+    results = dict(state.crisis_results)
+    crisis, turns = state.crisis, state.crisis_turns
+    if reading.crisis_now:
+        crisis, turns = reading.crisis_now, 0
+    elif reading.crisis:
+        moment = reading.crisis.moment
+        seen = seen if moment in seen else [*seen, moment]
+        if reading.crisis.response:
+            results[moment] = reading.crisis.response
+        still_open = not closes(reading.crisis, state.model_copy(update={"crisis_turns": turns}))
+        crisis, turns = (moment, turns + 1) if still_open else (None, 0)
+    return {"crisis": crisis, "crisis_turns": turns, "crises_seen": seen, "crisis_results": results}
+
+
+def _last_asked(reading: TurnReading) -> Asked | None:
+    """What this reply was about, for a follow-up next turn: what was asked, else a fact just told."""
+    if reading.revealed_now:
+        return Asked(kind="fact", id=reading.revealed_now[-1])
+    return reading.asked
+
+
+def _state_after(turn: _Turn, reading: TurnReading, listened: int) -> PersonaState:
+    persona, state = turn.persona, turn.state
+    trust = reading.trust_after if reading.trust_after is not None else state.trust
     stage = current_stage(persona, state)
+    mood = mood_for(trust)
+    low_turns = state.low_turns + 1 if mood == "shut_down" else 0
+    reading.leaving = persona.shut_down is not None and low_turns >= LEAVES_AFTER and low_turns % LEAVES_AFTER == 0
+    pending = reading.test_now
+    if reading.answered and reading.answered.handling == "asked_back":
+        pending = reading.answered.test  # the peer explains and asks again: the test stays open
+    ruptured = state.ruptured_at
+    if trust - state.trust <= RUPTURE and reading.reactions:
+        ruptured = state.turns + 1
+    elif reading.repaired:
+        ruptured = None
     after = state.model_copy(
         update={
             "trust": trust,
-            "mood": mood_for(trust),
+            "mood": mood,
             "stage": stage_after_outcome(stage) if reading.outcome_now else stage,
             "revealed": [*state.revealed, *reading.revealed_now],
             "used_lines": list(state.used_lines),
@@ -115,10 +249,15 @@ def _state_after(persona: Persona, state: PersonaState, *, trust: int, reading: 
             "turns": state.turns + 1,
             "outcome_reached": state.outcome_reached or reading.outcome_now,
             "tests_tried": [*state.tests_tried, *([reading.test_now] if reading.test_now else [])],
-            "pending_test": reading.test_now,
+            "pending_test": pending,
             "last_test_turn": state.turns + 1 if reading.test_now else state.last_test_turn,
             "test_results": state.test_results
             | ({reading.answered.test: reading.answered.handling} if reading.answered else {}),
+            "listened": listened,
+            "ruptured_at": ruptured,
+            "low_turns": low_turns,
+            "last_asked": _last_asked(reading),
+            **_crisis_update(state, reading),
         }
     )
     after.inner_voice = think(persona=persona, mood=after.mood, state=after, reading=reading)
@@ -133,11 +272,16 @@ def read_turn(
     state: PersonaState,
     scores: dict[str, int],
     move: Move,
+    text: str = "",
+    last_peer: str = "",
+    checklist: list[CrisisCheck] | None = None,
 ) -> tuple[PersonaState, TurnReading]:
-    """The peer's next state and reading of the reply; the given state is left untouched."""
-    change = trust_change(persona=persona, rubric=rubric, level=level, scores=scores)
-    trust = min(100, max(0, state.trust + change))
-    reading = _reading(
-        persona=persona, rubric=rubric, level=level, state=state, scores=scores, move=move, trust=trust
-    )
-    return _state_after(persona, state, trust=trust, reading=reading), reading
+    """The peer's next state and reading of the reply; the given state is left untouched.
+
+    `text` is the trainee's words and `last_peer` the peer's last reply (for follow-ups); without
+    them the peer reads the grade alone. `checklist` defaults to the rubric's crisis checklist.
+    """
+    reply = Reply(scores=scores, move=move, text=text, last_peer=last_peer)
+    turn = _Turn(persona, rubric, level, state, reply, rubric.crisis_checklist if checklist is None else checklist)
+    reading, listened = _reading(turn)
+    return _state_after(turn, reading, listened), reading

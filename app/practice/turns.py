@@ -73,7 +73,7 @@ async def _quick_grade(
 
 
 def _read(
-    ctx: PracticeContext, practice: PracticeSession, text: str, grade: Grade | None
+    ctx: PracticeContext, practice: PracticeSession, text: str, grade: Grade | None, last_peer: str
 ) -> tuple[PersonaState, TurnReading]:
     persona = ctx.catalog.persona(practice.persona_id)
     rubric = ctx.catalog.rubric(practice.rubric_id)
@@ -81,7 +81,17 @@ def _read(
     state = PersonaState.model_validate(practice.persona_state)
     level = ctx.catalog.level(practice.persona_id)
     move = classify_move(text)
-    return read_turn(persona=persona, rubric=rubric, level=level, state=state, scores=scores, move=move)
+    return read_turn(
+        persona=persona,
+        rubric=rubric,
+        level=level,
+        state=state,
+        scores=scores,
+        move=move,
+        text=text,
+        last_peer=last_peer,
+        checklist=ctx.catalog.crisis_checklist(practice.rubric_id),
+    )
 
 
 async def submit_turn(*, db: Session, ctx: PracticeContext, practice: PracticeSession, text: str) -> SubmittedTurn:
@@ -93,7 +103,8 @@ async def submit_turn(*, db: Session, ctx: PracticeContext, practice: PracticeSe
     turns = list_turns(db=db, session_id=practice.id)
     trainee_turn = _save_trainee_turn(db=db, practice=practice, text=text, position=len(turns))
     grade = await _quick_grade(db=db, ctx=ctx, practice=practice, turn=trainee_turn, context=as_context(turns))
-    state, reading = _read(ctx, practice, text, grade)
+    last_peer = next((t.text for t in reversed(turns) if t.role == "peer" and t.status == "complete"), "")
+    state, reading = _read(ctx, practice, text, grade, last_peer)
     practice.persona_state = state.model_dump()
     peer_turn = Turn(
         session_id=practice.id, position=len(turns) + 1, role="peer", status="pending", reading=reading.model_dump()
