@@ -35,7 +35,7 @@ def _print_demo_accounts() -> None:
 
 
 def _validate(_args: argparse.Namespace) -> int:
-    from app.content.validate import report_content
+    from app.validation.report import report_content
 
     return report_content(get_settings().content_dir, out=sys.stdout)
 

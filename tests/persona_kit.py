@@ -107,11 +107,11 @@ def write_persona(folder: Path, **overrides: Any) -> Path:
 class Conversation:
     """A practice chat as the pipeline runs it: read the turn, then stream the peer's reply."""
 
-    def __init__(self, persona: Persona, rubric: Rubric) -> None:
+    def __init__(self, persona: Persona, rubric: Rubric, *, seed: str = "kit") -> None:
         self.persona, self.rubric = persona, rubric
         self.level = difficulty()[persona.difficulty]
         self.engine = ScriptedEngine(delay_s=0)
-        self.state: PersonaState = initial_state(persona, self.level)
+        self.state: PersonaState = initial_state(persona, self.level, seed=seed)
         self.history = [ContextTurn(role="peer", text=self.engine.opening(persona=persona, state=self.state))]
         self.readings: list[TurnReading] = []
 
@@ -123,6 +123,8 @@ class Conversation:
             state=self.state,
             scores=scores,
             move=classify_move(text),
+            text=text,
+            last_peer=self.history[-1].text,
         )
         stream = self.engine.stream_reply(persona=self.persona, state=self.state, reading=reading, history=self.history)
         reply = "".join([chunk async for chunk in stream])

@@ -9,11 +9,12 @@ from typing import Any
 import pytest
 import yaml
 
-from app.content.catalog import Catalog, load_catalog
+from app.content.catalog import Catalog
 from app.content.difficulty import DIFFICULTY_FILE
 from app.content.loader import ContentError, load_model
 from app.content.personas import Mood, Move, Persona
 from app.content.rubrics import Rubric
+from app.validation.catalog import load_checked_catalog as load_catalog
 
 ROOT = Path(__file__).resolve().parent.parent
 RUBRIC_KEYS = ["pressure", "authority", "dependency", "boundaries", "empathy"]

@@ -40,7 +40,7 @@ def make_persona(tmp_path: Path) -> PersonaFactory:
 
 
 def begin(persona: Persona) -> PersonaState:
-    return initial_state(persona, difficulty()[persona.difficulty])
+    return initial_state(persona, difficulty()[persona.difficulty], seed="behaviour")
 
 
 def step(
@@ -58,20 +58,56 @@ def facts(**changes: dict[str, Any]) -> list[dict[str, Any]]:
 # --- boundary tests --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("answer", "handling"), [(EMPATHIC, "declined"), (levels(boundaries=3), "accepted")])
-async def test_peer_answers_how_a_test_was_handled(
-    make_persona: PersonaFactory, rubric: Rubric, answer: dict[str, int], handling: str
+ONE_TEST = {"boundary_tests": [persona_fields()["boundary_tests"][0]]}
+
+
+@pytest.mark.parametrize(
+    ("words", "answer", "handling"),
+    [
+        (
+            "I'm really glad you asked, and I can't be friends outside of our work. I'm here for you though.",
+            EMPATHIC,
+            "declined",
+        ),
+        ("Thanks, but I can't be friends outside of our work.", levels(boundaries=2), "declined"),
+        ("Sure, I'd love to!", levels(), "accepted"),
+        ("Nope. Not happening.", levels(), "declined_coldly"),
+        ("So how did the job interview go?", levels(), "ignored"),
+        ("Why do you ask?", levels(), "asked_back"),
+    ],
+)
+async def test_peer_answers_how_a_test_was_handled_from_the_words(
+    make_persona: PersonaFactory, rubric: Rubric, words: str, answer: dict[str, int], handling: str
 ) -> None:
-    persona = make_persona(initial_trust=30)
+    test = persona_fields()["boundary_tests"][0]
+    responses = {
+        part: {"lines": [f"{part} says"], "inner_voice": [f"{part} thinks"]}
+        for part in ("declined_coldly", "ignored", "asked_back")
+    }
+    persona = make_persona(initial_trust=30, boundary_tests=[test | responses])
     chat = Conversation(persona, rubric)
     reading, reply = await chat.say("How was your week?", levels())
     assert reading.test_now == "be-friends" and reply.endswith(tuple(persona.test("be-friends").ask))
     assert chat.state.inner_voice in persona.test("be-friends").inner_voice
-    reading, reply = await chat.say("What would a friend give you?", answer)
+    reading, reply = await chat.say(words, answer)
     response = getattr(persona.test("be-friends"), handling)
     assert reading.answered is not None and reading.answered.handling == handling
-    assert reply in response.lines and chat.state.inner_voice in response.inner_voice
-    assert chat.state.test_results == {"be-friends": handling} and chat.state.pending_test is None
+    assert reply.startswith(tuple(response.lines)) and chat.state.inner_voice in response.inner_voice
+    assert chat.state.test_results == {"be-friends": handling}
+    assert chat.state.pending_test == ("be-friends" if handling == "asked_back" else None)
+
+
+def test_the_order_of_tests_varies_between_sessions(make_persona: PersonaFactory) -> None:
+    persona = make_persona(initial_trust=40)
+    level = difficulty()[persona.difficulty]
+    firsts = set()
+    for seed in range(12):
+        state = initial_state(persona, level, seed=str(seed))
+        _, reading = read_turn(
+            persona=persona, rubric=crss_core(), level=level, state=state, scores=levels(), move="statement"
+        )
+        firsts.add(reading.test_now)
+    assert firsts == {"be-friends", "pick-for-me"}
 
 
 def test_a_dependency_test_is_judged_on_dependency(make_persona: PersonaFactory) -> None:
@@ -100,7 +136,8 @@ def test_difficulty_sets_how_often_the_peer_tests(make_persona: PersonaFactory, 
     for _ in range(spacing + 1):
         state, reading = step(persona, state, levels())
         tried.append(reading.test_now)
-    assert tried == ["be-friends", *[None] * (spacing - 1), "pick-for-me"]
+    assert tried[1:-1] == [None] * (spacing - 1)
+    assert {tried[0], tried[-1]} == {"be-friends", "pick-for-me"}
 
 
 def test_no_test_while_pushed_or_before_its_turn_and_trust(make_persona: PersonaFactory) -> None:
@@ -119,7 +156,9 @@ def test_no_test_while_pushed_or_before_its_turn_and_trust(make_persona: Persona
 
 def test_a_fact_waits_for_the_fact_it_requires(make_persona: PersonaFactory) -> None:
     persona = make_persona(initial_trust=70, hidden_facts=facts(early_fact={"requires": ["late-fact"]}))
-    state, reading = step(persona, begin(persona), EMPATHIC)
+    state, reading = step(persona, begin(persona), EMPATHIC, move="reflection")
+    assert reading.revealed_now == []  # the deepest fact waits for a second reply that listens
+    state, reading = step(persona, state, EMPATHIC, move="reflection")
     assert reading.revealed_now == ["late-fact"]
     _, reading = step(persona, state, EMPATHIC)
     assert reading.revealed_now == ["early-fact"]
@@ -137,10 +176,10 @@ def test_a_fact_can_wait_for_a_reflection(make_persona: PersonaFactory) -> None:
 def test_outcome_waits_for_required_facts_and_moves_the_stage_on(make_persona: PersonaFactory) -> None:
     outcome = persona_fields()["outcome"] | {"requires": ["late-fact"]}
     persona = make_persona(initial_trust=75, outcome=outcome)
-    state, reading = step(persona, begin(persona), EMPATHIC)
+    state, reading = step(persona, begin(persona), EMPATHIC, move="reflection")
     assert reading.revealed_now == ["early-fact"] and not reading.outcome_now
     assert state.stage == "contemplation"
-    state, reading = step(persona, state, EMPATHIC)
+    state, reading = step(persona, state, EMPATHIC, move="reflection")
     assert reading.revealed_now == ["late-fact"] and reading.outcome_now
     assert state.stage == "preparation" and state.inner_voice in persona.outcome.inner_voice
 
@@ -176,7 +215,10 @@ def test_change_talk_follows_stage_and_mood(stage: Any, mood: Any, change: bool)
 
 
 async def test_peer_talks_about_change_every_third_calm_turn(make_persona: PersonaFactory, rubric: Rubric) -> None:
-    persona = make_persona(hidden_facts=facts(early_fact={"trust": 99}, late_fact={"trust": 99}))
+    late_tests = [test | {"min_turn": 20} for test in persona_fields()["boundary_tests"]]
+    persona = make_persona(
+        hidden_facts=facts(early_fact={"trust": 99}, late_fact={"trust": 99}), boundary_tests=late_tests
+    )
     chat = Conversation(persona, rubric)
     replies = [(await chat.say("Okay.", levels()))[1] for _ in range(TALK_EVERY * 2)]
     talk = persona.talk.sustain
@@ -203,6 +245,8 @@ async def test_every_test_comes_up_and_a_warm_decline_is_answered(path: Path, ru
     chat = Conversation(persona, rubric)
     for turn in range(20):
         text = "It sounds like that's been heavy." if turn % 2 else "What's that been like for you?"
+        if chat.state.pending_test:
+            text = "I'm really glad you trust me enough to ask, and I can't do that. I'm still here for you."
         reading, reply = await chat.say(text, EMPATHIC)
         if reading.answered:
             assert reply.startswith(tuple(persona.test(reading.answered.test).declined.lines))

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 import yaml
 
-from app.content.catalog import get_catalog, load_catalog
 from app.content.difficulty import DIFFICULTY_FILE
-from app.content.persona_checks import persona_problems
-from app.content.validate import report_content
+from app.validation.catalog import checked_catalog, load_checked_catalog
+from app.validation.persona_checks import persona_problems
+from app.validation.report import report_content
 from tests.persona_kit import ROOT, SHIPPED_PERSONAS, crss_core, difficulty
 
 Data = dict[str, Any]
@@ -106,7 +106,7 @@ CONTRADICTIONS: list[tuple[str, Callable[[Data], None], str]] = [
     ("unknown-test-kind", boundary_test(0, kind="hug"), "field 'boundary_tests.0.kind'"),
     ("test-without-lines", boundary_test(1, ask=[]), "field 'boundary_tests.1.ask'"),
     ("test-id-twice", boundary_test(2, id="coffee-after-meeting"), "field 'boundary_tests': ids must be unique"),
-    ("test-never-tried", all_tests(min_turn=18), "field 'boundary_tests.2' ('tell-me-what-to-do') never comes up"),
+    ("test-never-tried", all_tests(min_turn=18), "') never comes up in 20 empathic turns"),
     ("unknown-difficulty", lambda d: d.update(difficulty="brutal"), "field 'difficulty' is 'brutal'; expected one of"),
     ("unknown-style", lambda d: d.update(communication_style=["shy"]), "field 'communication_style.0'"),
 ]
@@ -128,7 +128,7 @@ def test_unchanged_copy_is_valid(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("path", SHIPPED_PERSONAS, ids=lambda path: path.stem)
 def test_every_shipped_persona_passes_the_cross_checks(path: Path) -> None:
-    persona = load_catalog(ROOT).personas[path.stem].item
+    persona = load_checked_catalog(ROOT).personas[path.stem].item
     assert persona_problems(persona, rubrics=[crss_core()], levels=difficulty()) == []
 
 
@@ -149,11 +149,11 @@ def test_difficulty_file_needs_three_levels(tmp_path: Path) -> None:
 
 def test_edits_are_picked_up_without_a_restart(tmp_path: Path) -> None:
     content = content_dir(tmp_path)
-    assert get_catalog(content).persona("dana-alcohol").name == "Dana Whitfield"
+    assert checked_catalog(content).persona("dana-alcohol").name == "Dana Whitfield"
     path = content / "personas" / DANA.name
     data = yaml.safe_load(path.read_text(encoding="utf-8")) | {"name": "Dana W."}
     write(path, data)
     os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000))
-    assert get_catalog(content).persona("dana-alcohol").name == "Dana W."
+    assert checked_catalog(content).persona("dana-alcohol").name == "Dana W."
     write(content / "personas" / "second.yaml", data | {"id": "second"})
-    assert set(get_catalog(content).personas) == {"dana-alcohol", "second"}
+    assert set(checked_catalog(content).personas) == {"dana-alcohol", "second"}

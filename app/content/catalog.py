@@ -1,12 +1,16 @@
-"""The catalog: every persona and rubric in the content folder, re-read when a file changes."""
+"""The catalog: every persona and rubric in the content folder, re-read when a file changes.
 
+Checks that need the persona engine (a dry run, the lines it can reach) live a layer up, in
+`app.validation`, and are handed in as `check`; the catalog itself checks only what a file says.
+"""
+
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Generic, TypeVar
 
 from app.content.difficulty import DIFFICULTY_FILE, DifficultyLevel, load_levels
 from app.content.loader import ContentError, content_hash, load_model
-from app.content.persona_checks import persona_problems
 from app.content.personas import Persona
 from app.content.rubrics import ContentFile, CrisisCheck, Rubric
 
@@ -40,7 +44,9 @@ class Catalog:
     def crisis_checklist(self, rubric_id: str) -> list[CrisisCheck]:
         """The rubric's crisis checklist; a rubric without one uses the first rubric (by id) that has one."""
         own = self.rubrics[rubric_id].item.crisis_checklist if rubric_id in self.rubrics else []
-        shared = (entry.item.crisis_checklist for _, entry in sorted(self.rubrics.items()) if entry.item.crisis_checklist)
+        shared = (
+            entry.item.crisis_checklist for _, entry in sorted(self.rubrics.items()) if entry.item.crisis_checklist
+        )
         return own or next(shared, [])
 
 
@@ -60,17 +66,20 @@ def _load_folder(folder: Path, model: type[ItemT], errors: list[ContentError]) -
     return entries
 
 
-def _check_personas(catalog: Catalog) -> None:
-    """Cross-check every persona against the rubrics and difficulty levels; drop the ones with problems."""
-    rubrics = [entry.item for entry in catalog.rubrics.values()]
-    for persona_id, entry in list(catalog.personas.items()):
-        problems = persona_problems(entry.item, rubrics=rubrics, levels=catalog.difficulty)
-        if problems:
-            catalog.errors.append(ContentError(entry.path, problems))
+PersonaCheck = Callable[[Persona, Catalog], list[str]]
+"""Everything wrong with a persona that loaded, given the rest of the catalog (rubrics, levels, others)."""
+
+
+def _check_personas(catalog: Catalog, check: PersonaCheck) -> None:
+    """Cross-check every persona against the rest of the catalog; drop the ones with problems."""
+    problems = {persona_id: check(entry.item, catalog) for persona_id, entry in catalog.personas.items()}
+    for persona_id, found in problems.items():
+        if found:
+            catalog.errors.append(ContentError(catalog.personas[persona_id].path, found))
             del catalog.personas[persona_id]
 
 
-def load_catalog(content_dir: Path) -> Catalog:
+def load_catalog(content_dir: Path, *, check: PersonaCheck | None = None) -> Catalog:
     catalog = Catalog()
     catalog.rubrics = _load_folder(content_dir / "rubrics", Rubric, catalog.errors)
     catalog.personas = _load_folder(content_dir / "personas", Persona, catalog.errors)
@@ -78,7 +87,8 @@ def load_catalog(content_dir: Path) -> Catalog:
         catalog.difficulty = load_levels(content_dir).root
     except ContentError as exc:
         catalog.errors.append(exc)
-    _check_personas(catalog)
+    if check is not None:
+        _check_personas(catalog, check)
     return catalog
 
 
@@ -88,14 +98,14 @@ def _fingerprint(content_dir: Path) -> tuple[tuple[str, int, int], ...]:
     return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
 
 
-_cache: dict[Path, tuple[tuple[tuple[str, int, int], ...], Catalog]] = {}
+_cache: dict[tuple[Path, PersonaCheck | None], tuple[tuple[tuple[str, int, int], ...], Catalog]] = {}
 
 
-def get_catalog(content_dir: Path) -> Catalog:
+def get_catalog(content_dir: Path, *, check: PersonaCheck | None = None) -> Catalog:
     """The catalog for a content folder, reloaded only when a file there changed."""
     fingerprint = _fingerprint(content_dir)
-    cached = _cache.get(content_dir)
+    cached = _cache.get((content_dir, check))
     if cached is None or cached[0] != fingerprint:
-        cached = (fingerprint, load_catalog(content_dir))
-        _cache[content_dir] = cached
+        cached = (fingerprint, load_catalog(content_dir, check=check))
+        _cache[(content_dir, check)] = cached
     return cached[1]

@@ -11,9 +11,7 @@ Mood = Literal["shut_down", "guarded", "warming", "open"]
 """How the peer feels, from the trust meter: shut down below 20, guarded below 40, warming below 70."""
 Move = Literal["question", "reflection", "statement"]
 StageOfChange = Literal["precontemplation", "contemplation", "preparation", "action", "maintenance"]
-CommunicationStyle = Literal[
-    "reserved", "talkative", "guarded", "people-pleasing", "upset", "tangential", "sarcastic"
-]
+CommunicationStyle = Literal["reserved", "talkative", "guarded", "people-pleasing", "upset", "tangential", "sarcastic"]
 PathwayKind = Literal[
     "mutual_aid",
     "moud",

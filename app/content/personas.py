@@ -1,13 +1,14 @@
 """Persona schema: a simulated peer, their history, hidden facts, boundary tests and reactions.
 
 Cross-checks between fields (a fact that requires an undefined fact, thresholds out of order, too
-few lines for a session) live in `app.content.persona_checks`, so their messages can name the field.
+few lines for a session) live in `app.validation.persona_checks`, so their messages can name the field.
 """
 
 from typing import Literal, get_args
 
 from pydantic import Field
 
+from app.content.persona_lines import Line
 from app.content.persona_parts import (
     CommunicationStyle,
     Identity,
@@ -20,7 +21,6 @@ from app.content.persona_parts import (
     StageOfChange,
     Talk,
 )
-from app.content.persona_lines import Line
 from app.content.persona_world import CrisisMoment, Response, ShutDown, Topic, better_replies_field
 from app.content.rubrics import ContentFile, StrictModel
 
@@ -37,6 +37,7 @@ __all__ = [
     "Line",
     "Topic",
     "CrisisMoment",
+    "Response",
 ]
 
 BoundaryKind = Literal[
@@ -177,7 +178,9 @@ class Persona(ContentFile):
         """Every line the peer can say, with the field it comes from."""
         found = [("opening_lines", line) for line in self.opening_lines]
         for i, fact in enumerate(self.hidden_facts):
-            found += [(f"hidden_facts.{i}.{part}", line) for part in ("reveal", "deflect") for line in getattr(fact, part)]
+            found += [
+                (f"hidden_facts.{i}.{part}", line) for part in ("reveal", "deflect") for line in getattr(fact, part)
+            ]
         for i, test in enumerate(self.boundary_tests):
             found += [(f"boundary_tests.{i}.ask", line) for line in test.ask]
             for part in RESPONSES:
@@ -192,17 +195,26 @@ class Persona(ContentFile):
         return found + self._world_lines() + self._crisis_lines()
 
     def _world_lines(self) -> list[tuple[str, Line]]:
-        found = [(f"world.{i}.{part}", line) for i, t in enumerate(self.world) for part in ("guarded", "open")
-                 for line in getattr(t, part)]
+        found = [
+            (f"world.{i}.{part}", line)
+            for i, t in enumerate(self.world)
+            for part in ("guarded", "open")
+            for line in getattr(t, part)
+        ]
         found += [("no_answer", line) for line in self.no_answer]
         if self.shut_down:
-            found += [(f"shut_down.{part}", line) for part in ("lines", "leaving") for line in getattr(self.shut_down, part)]
+            found += [
+                (f"shut_down.{part}", line) for part in ("lines", "leaving") for line in getattr(self.shut_down, part)
+            ]
         return found + [("repair.lines", line) for line in (self.repair.lines if self.repair else [])]
 
     def _crisis_lines(self) -> list[tuple[str, Line]]:
         found: list[tuple[str, Line]] = []
         for i, crisis in enumerate(self.crises):
             found += [(f"crises.{i}.{part}", line) for part in ("signal", "answer") for line in getattr(crisis, part)]
-            found += [(f"crises.{i}.{part}.lines", line) for part in ("heard", "brushed_off")
-                      for line in getattr(crisis, part).lines]
+            found += [
+                (f"crises.{i}.{part}.lines", line)
+                for part in ("heard", "brushed_off")
+                for line in getattr(crisis, part).lines
+            ]
         return found

@@ -8,6 +8,7 @@ a few turns.
 """
 
 import re
+
 from app.content.personas import CrisisMoment, Persona
 from app.content.rubrics import CrisisCheck
 from app.persona.base import CrisisReading, CrisisResponse, PersonaState

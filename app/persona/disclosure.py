@@ -8,11 +8,7 @@ STAGES: tuple[StageOfChange, ...] = ("precontemplation", "contemplation", "prepa
 
 def fact_ready(fact: HiddenFact, *, trust: int, revealed: list[str], move: Move) -> bool:
     """Trusting enough, the facts it builds on said, and (if the fact asks for one) the right move."""
-    return (
-        trust >= fact.trust
-        and all(needed in revealed for needed in fact.requires)
-        and fact.on_move in (None, move)
-    )
+    return trust >= fact.trust and all(needed in revealed for needed in fact.requires) and fact.on_move in (None, move)
 
 
 def next_fact(*, persona: Persona, state: PersonaState, trust: int, move: Move) -> HiddenFact | None:

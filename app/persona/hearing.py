@@ -6,6 +6,7 @@ Cues come from the persona file (names, aliases, topic words); the longest cues 
 """
 
 import re
+
 from app.content.personas import CrisisMoment, Move, Persona
 from app.persona.base import Asked, PersonaState
 from app.persona.cues import FACT_QUESTION, FOLLOW_UP, OPEN_QUESTION, best_cue, normalise
@@ -60,7 +61,11 @@ def _best(persona: Persona, text: str) -> Asked | None:
 
 def _last_subject(persona: Persona, state: PersonaState, last_peer: str) -> Asked | None:
     """What the peer's own last words were about: a fact just told, what they answered, a cue in them."""
-    told = [f.id for f in persona.hidden_facts if f.id in state.revealed and any(normalise(x) in last_peer for x in f.reveal)]
+    told = [
+        f.id
+        for f in persona.hidden_facts
+        if f.id in state.revealed and any(normalise(x) in last_peer for x in f.reveal)
+    ]
     if told:
         return Asked(kind="fact", id=told[-1])
     if state.last_asked is not None and state.last_asked.kind in ("topic", "fact"):

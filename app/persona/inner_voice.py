@@ -43,10 +43,11 @@ def _thoughts_for(persona: Persona, reading: TurnReading) -> list[str]:
 
 
 def _mood_thoughts(persona: Persona, mood: Mood, state: PersonaState) -> list[list[str]]:
+    mood_lines: list[str] = list(persona.inner_voice.for_mood(mood))
     if mood == "shut_down" and persona.shut_down:
-        return [persona.shut_down.inner_voice, persona.inner_voice.for_mood(mood)]
+        return [persona.shut_down.inner_voice, mood_lines]
     hints = [line for fact in persona.hidden_facts if fact.id not in state.revealed for line in fact.hint]
-    return [[*persona.inner_voice.for_mood(mood), *(hints if mood != "guarded" else [])]]
+    return [[*mood_lines, *(hints if mood != "guarded" else [])]]
 
 
 def think(*, persona: Persona, mood: Mood, state: PersonaState, reading: TurnReading | None = None) -> str:

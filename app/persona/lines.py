@@ -33,8 +33,14 @@ class LinePicker:
     def pick_fresh(self, tiers: Sequence[Sequence[str]]) -> str | None:
         """An unused line from the first tier that has one; None when every line was said."""
         said = set(self.used_lines)
-        fresh = next(([line for line in tier if line_hash(line) not in said] for tier in tiers if any(
-            line_hash(line) not in said for line in tier)), [])
+        fresh = next(
+            (
+                [line for line in tier if line_hash(line) not in said]
+                for tier in tiers
+                if any(line_hash(line) not in said for line in tier)
+            ),
+            [],
+        )
         return self._say(self.rng.choice(fresh)) if fresh else None
 
     def _least_recent(self, lines: list[str]) -> str:

@@ -53,7 +53,10 @@ def initial_state(persona: Persona, level: DifficultyLevel, *, seed: str | None 
     """A new session's state; the seed (random unless given) varies openings and test order."""
     trust = starting_trust(persona, level)
     state = PersonaState(
-        trust=trust, mood=mood_for(trust), stage=persona.stage_of_change, seed=secrets.token_hex(4) if seed is None else seed
+        trust=trust,
+        mood=mood_for(trust),
+        stage=persona.stage_of_change,
+        seed=secrets.token_hex(4) if seed is None else seed,
     )
     state.inner_voice = think(persona=persona, mood=state.mood, state=state)
     return state
@@ -119,8 +122,7 @@ class _Turn:
 
 def _trust(turn: _Turn, reading: TurnReading, felt: dict[str, int]) -> int:
     change = grade_change(persona=turn.persona, rubric=turn.rubric, level=turn.level, scores=felt)
-    info_question = reading.move == "question" and reading.asked is not None and reading.asked.kind != "crisis"
-    if info_question:
+    if _info_question(reading):
         change = min(change, INFO_QUESTION_GAIN)
     if reading.answered:
         change += scaled(HANDLING_CHANGE[reading.answered.handling], turn.level)
@@ -131,9 +133,16 @@ def _trust(turn: _Turn, reading: TurnReading, felt: dict[str, int]) -> int:
     return min(100, max(0, turn.state.trust + change))
 
 
+def _info_question(reading: TurnReading) -> bool:
+    """A plain question after a fact of the peer's life: rapport, not listening."""
+    return reading.move == "question" and reading.asked is not None and reading.asked.kind != "crisis"
+
+
 def _listened(reading: TurnReading) -> bool:
     """A reply that reflects, or validates in a statement: real listening, which deep facts need."""
-    return not reading.reactions and (reading.move == "reflection" or (bool(reading.heard) and reading.move == "statement"))
+    return not reading.reactions and (
+        reading.move == "reflection" or (bool(reading.heard) and reading.move == "statement")
+    )
 
 
 def _disclose(turn: _Turn, reading: TurnReading, trust: int, listened: int) -> None:  # noqa: C901
@@ -143,11 +152,11 @@ def _disclose(turn: _Turn, reading: TurnReading, trust: int, listened: int) -> N
         return
     asked = reading.asked
     if asked and asked.kind == "fact" and asked.id not in state.revealed:
-        fact = persona.fact(asked.id or "")
-        ready = fact_ready(fact, trust=trust, revealed=state.revealed, move=reading.move)
-        reading.revealed_now = [fact.id] if ready and _deep_enough(persona, fact.id, listened) else []
+        asked_fact = persona.fact(asked.id or "")
+        ready = fact_ready(asked_fact, trust=trust, revealed=state.revealed, move=reading.move)
+        reading.revealed_now = [asked_fact.id] if ready and _deep_enough(persona, asked_fact.id, listened) else []
         return  # a fact asked about is said or deflected, and nothing else comes out
-    fact = next_fact(persona=persona, state=state, trust=trust, move=reading.move) if _listened(reading) else None
+    fact = None if _info_question(reading) else next_fact(persona=persona, state=state, trust=trust, move=reading.move)
     reading.revealed_now = [fact.id] if fact and _deep_enough(persona, fact.id, listened) else []
     revealed = [*state.revealed, *reading.revealed_now]
     reading.outcome_now = listened >= LISTENING_FOR_DEPTH and reaches_outcome(
@@ -179,8 +188,14 @@ def _reading(turn: _Turn) -> tuple[TurnReading, int]:
     felt = peer_scores(persona, reply.scores, answered)
     triggered = triggered_reactions(persona=persona, rubric=turn.rubric, scores=felt)
     kinds = {d.key: d.kind for d in turn.rubric.dimensions}
-    risks = sorted((t for t in triggered if kinds[t.dimension] == "risk" and t.level >= REACTION_LEVEL), key=lambda t: -t.level)
-    asked = hear(persona=persona, state=state, text=reply.text, last_peer=reply.last_peer, move=reply.move) if reply.text else None
+    risks = sorted(
+        (t for t in triggered if kinds[t.dimension] == "risk" and t.level >= REACTION_LEVEL), key=lambda t: -t.level
+    )
+    asked = (
+        hear(persona=persona, state=state, text=reply.text, last_peer=reply.last_peer, move=reply.move)
+        if reply.text
+        else None
+    )
     reading = TurnReading(
         move=reply.move,
         scores=dict(reply.scores),

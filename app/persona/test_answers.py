@@ -5,6 +5,7 @@ The phrase lists are rules of English conversation, not persona content.
 """
 
 import re
+
 from app.content.personas import BoundaryTest, Move
 from app.persona.base import Handling
 from app.persona.cues import best_cue, normalise
@@ -24,21 +25,27 @@ _YES = re.compile(
     r"|(^|[.!?] )(go|pick|choose|take|start|stick with|try|call|do) (to|with|the|back|it|him|her|them)\b"
 )
 _NO = re.compile(
-    r"(^no\b|[.!?,;:]\s*no\b|\bno(,| thank| thanks|\.|!)|\b(nope|can'?t|cannot|won'?t|will not|wouldn'?t|not able|unable|not going to|not gonna|i'?d rather not"
+    r"(^no\b|[.!?,;:]\s*no\b|\bno(,| thank| thanks|\.|!)|\b(nope|can'?t|cannot|won'?t|will not|wouldn'?t"
+    r"|not able|unable|not going to|not gonna|i'?d rather not"
     r"|have to (say no|decline|pass)|decline|pass on|not (something|somewhere|a thing|part of what) (that )?i"
     r"|not my (place|call|decision|role|choice)|isn'?t my|wouldn'?t be (right|fair|appropriate)|not appropriate"
-    r"|outside (of )?my role|keep (things|this|it|our work) (professional|within)|(your|you'?r?e?) (own )?(call|choice|decision)"
+    r"|outside (of )?my role|keep (things|this|it|our work) (professional|within)|(your"
+    r"|you'?r?e?) (own )?(call|choice|decision)"
     r"|up to you|only you (can|know)|you (get to|can) decide|yours to (make|decide|choose)|(for|up to) you to decide"
     r"|don'?t think i should|shouldn'?t|not allowed|against (the )?(rules|policy))\b)"
 )
 _WARM = re.compile(
-    r"\b(thank|thanks|appreciate|means a lot|touched|kind of you|sweet of|thoughtful|generous|honou?red|i (can )?(hear|see|understand|get)"
-    r"|sounds like|makes sense|i care|care about|glad|i know (this|that|how|it)|what i can do|instead|but i (can|could|will|'?d|'?m)"
-    r"|how about|together|let'?s|we (could|can)|i'?m here|still here|matters|sorry|really want|i'?d like to|wish i could"
+    r"\b(thank|thanks|appreciate|means a lot|touched|kind of you|sweet of|thoughtful|generous|honou?red"
+    r"|i (can )?(hear|see|understand|get)"
+    r"|sounds like|makes sense|i care|care about|glad|i know (this|that|how|it)|what i can do|instead"
+    r"|but i (can|could|will|'?d|'?m)"
+    r"|how about|together|let'?s|we (could|can)|i'?m here|still here|matters|sorry|really want"
+    r"|i'?d like to|wish i could"
     r"|it'?s (clear|obvious) (you|that)|you (care|clearly|really)|help you|support you|with you)\b"
 )
 _WHY = re.compile(
-    r"\b(why (do|did|would|are|is)|what makes you (ask|want)|what'?s behind|how come|what would it mean|what do you hope"
+    r"\b(why (do|did|would|are|is)|what makes you (ask|want)|what'?s behind|how come|what would it mean"
+    r"|what do you hope"
     r"|what'?s (got|making) you|what (has|have) you (been )?(thinking|considering)"
     r"|what (is|was) it about|what are you hoping|what would (that|it) (give|do for|change)|why me)\b"
 )

@@ -57,7 +57,10 @@ def grade_change(*, persona: Persona, rubric: Rubric, level: DifficultyLevel, sc
     at all earns a small bonus. The difficulty level scales gains and losses apart, and caps what one
     reply can earn, so trust is built over several good turns rather than won by one.
     """
-    changes = [t.reaction.trust_change * t.level / 2 for t in triggered_reactions(persona=persona, rubric=rubric, scores=scores)]
+    changes = [
+        t.reaction.trust_change * t.level / 2
+        for t in triggered_reactions(persona=persona, rubric=rubric, scores=scores)
+    ]
     if all(scores.get(d.key, 0) == 0 for d in rubric.dimensions if d.kind == "risk"):
         changes.append(SAFE_REPLY_BONUS)
     gains = sum(change for change in changes if change > 0)

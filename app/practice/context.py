@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import Depends
 
 from app.config import Settings, get_settings
-from app.content.catalog import Catalog, get_catalog
+from app.content.catalog import Catalog
 from app.grading.base import Grader
 from app.grading.judge import build_judge
 from app.grading.offline import load_offline_grader
@@ -15,6 +15,7 @@ from app.persona.base import PersonaEngine
 from app.persona.llm_engine import LlmPersonaEngine, PersonaModel
 from app.persona.llm_prompt import PersonaPrompt
 from app.persona.scripted import ScriptedEngine
+from app.validation.catalog import checked_catalog
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,8 @@ def build_engine(settings: Settings) -> PersonaEngine:
 
 
 def build_context(settings: Settings) -> PracticeContext:
-    return PracticeContext(settings=settings, catalog=get_catalog(settings.content_dir), engine=build_engine(settings))
+    catalog = checked_catalog(settings.content_dir)
+    return PracticeContext(settings=settings, catalog=catalog, engine=build_engine(settings))
 
 
 def get_practice_context(settings: Annotated[Settings, Depends(get_settings)]) -> PracticeContext:

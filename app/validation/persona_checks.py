@@ -8,13 +8,15 @@ starts, so the checks and the engine cannot disagree.
 import re
 from collections import Counter
 
+from app.content.catalog import Catalog
 from app.content.difficulty import DifficultyLevel
-from app.content.persona_dynamics import dynamics_problems
 from app.content.personas import MOODS, MOVES, Persona
 from app.content.rubrics import Rubric
 from app.persona.rehearsal import SESSION_TURNS
 from app.persona.scripted import reply_tiers
 from app.persona.state import starting_trust
+from app.validation.dynamics import dynamics_problems
+from app.validation.leaks import copy_problems, leak_problems
 
 OUT_OF_CHARACTER = re.compile(
     r"\b(as an ai|i'?m an ai|i am an ai|artificial intelligence|language model|chatbot|i'?m (just )?a bot"
@@ -37,12 +39,20 @@ def _ids(name: str, ids: list[str]) -> list[str]:
     return [f"field '{name}': ids must be unique, repeated: {repeated}"] if repeated else []
 
 
+def _requirements(persona: Persona) -> list[tuple[str, str, list[str]]]:
+    wanted = [(f"hidden_facts.{i}.requires", fact.id, fact.requires) for i, fact in enumerate(persona.hidden_facts)]
+    wanted += [(f"boundary_tests.{i}.requires", "", test.requires) for i, test in enumerate(persona.boundary_tests)]
+    wanted += [(f"world.{i}.requires", "", topic.requires) for i, topic in enumerate(persona.world)]
+    wanted += [(f"crises.{i}.requires", "", crisis.requires) for i, crisis in enumerate(persona.crises)]
+    return [*wanted, ("outcome.requires", "", persona.outcome.requires)]
+
+
 def reference_problems(persona: Persona) -> list[str]:
-    """Every fact id a fact or the outcome requires is defined, and no fact requires itself."""
+    """Every fact id a fact, test, topic, crisis or the outcome requires is defined; no fact requires itself."""
     known = [fact.id for fact in persona.hidden_facts]
     problems = _ids("hidden_facts", known) + _ids("boundary_tests", [t.id for t in persona.boundary_tests])
-    wanted = [(f"hidden_facts.{i}.requires", fact.id, fact.requires) for i, fact in enumerate(persona.hidden_facts)]
-    for field, owner, requires in [*wanted, ("outcome.requires", "", persona.outcome.requires)]:
+    problems += _ids("world", [t.id for t in persona.world]) + _ids("crises", [c.id for c in persona.crises])
+    for field, owner, requires in _requirements(persona):
         for fact_id in requires:
             if fact_id not in known:
                 problems.append(f"field '{field}': fact '{fact_id}' is not defined (expected one of {known})")
@@ -126,12 +136,10 @@ def wording_problems(persona: Persona) -> list[str]:
     return problems
 
 
-def persona_problems(
-    persona: Persona, *, rubrics: list[Rubric], levels: dict[str, DifficultyLevel]
-) -> list[str]:
+def persona_problems(persona: Persona, *, rubrics: list[Rubric], levels: dict[str, DifficultyLevel]) -> list[str]:
     """Everything wrong with a persona that loaded: references, thresholds, reactions, lines, dynamics."""
     problems = reference_problems(persona) + reaction_problems(persona, rubrics)
-    problems += line_count_problems(persona) + wording_problems(persona)
+    problems += line_count_problems(persona) + wording_problems(persona) + leak_problems(persona)
     level = levels.get(persona.difficulty)
     if level is None:
         return [*problems, f"field 'difficulty' is '{persona.difficulty}'; expected one of {sorted(levels)}"]
@@ -139,3 +147,10 @@ def persona_problems(
     if problems:  # a dry run of a broken persona would only repeat the problems above
         return problems
     return [problem for rubric in rubrics for problem in dynamics_problems(persona, rubric, level)]
+
+
+def catalog_problems(persona: Persona, catalog: Catalog) -> list[str]:
+    """A persona checked against the rest of the catalog: its rubrics, levels and the other personas."""
+    rubrics = [entry.item for entry in catalog.rubrics.values()]
+    others = [entry.item for entry in catalog.personas.values()]
+    return persona_problems(persona, rubrics=rubrics, levels=catalog.difficulty) + copy_problems(persona, others)

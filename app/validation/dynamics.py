@@ -17,14 +17,18 @@ def dynamics_problems(persona: Persona, rubric: Rubric, level: DifficultyLevel) 
         problems.append(f"field 'hidden_facts': no fact comes out in {SESSION_TURNS} turns ({path}); lower a threshold")
     if run.outcome_turn is None or run.outcome_turn > EMPATHIC_TURNS:
         when = f"at turn {run.outcome_turn}" if run.outcome_turn else "never"
-        problems.append(
-            f"field 'outcome.trust': the outcome comes {when} ({path}); expected by turn {EMPATHIC_TURNS}"
-        )
+        problems.append(f"field 'outcome.trust': the outcome comes {when} ({path}); expected by turn {EMPATHIC_TURNS}")
     for i, test in enumerate(persona.boundary_tests):
         if test.id not in run.tests_tried:
             problems.append(
                 f"field 'boundary_tests.{i}' ('{test.id}') never comes up in {SESSION_TURNS} empathic turns"
                 f" (min_trust {test.min_trust}, min_turn {test.min_turn}, '{persona.difficulty}' spacing"
                 f" {level.test_spacing}); expected every test tried once: lower them or drop a test"
+            )
+    for i, crisis in enumerate(persona.crises):
+        if crisis.id not in run.crises_seen:
+            problems.append(
+                f"field 'crises.{i}' ('{crisis.id}'): the warning sign never comes in {SESSION_TURNS} empathic turns"
+                f" (trust {crisis.trust}, min_turn {crisis.min_turn}); expected the risk path reachable: lower them"
             )
     return problems

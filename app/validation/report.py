@@ -3,14 +3,15 @@
 from pathlib import Path
 from typing import TextIO
 
-from app.content.catalog import Entry, load_catalog
+from app.content.catalog import Entry
 from app.content.difficulty import DIFFICULTY_FILE
 from app.content.personas import Persona
 from app.content.rubrics import Rubric
+from app.validation.catalog import load_checked_catalog
 
 
 def report_content(content_dir: Path, *, out: TextIO) -> int:
-    catalog = load_catalog(content_dir)
+    catalog = load_checked_catalog(content_dir)
     entries: list[Entry[Rubric] | Entry[Persona]] = [*catalog.rubrics.values(), *catalog.personas.values()]
     for entry in entries:
         out.write(f"ok      {entry.path.relative_to(content_dir)} (version {entry.version})\n")
