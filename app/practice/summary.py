@@ -1,11 +1,15 @@
-"""The end-of-session summary: averages per dimension, strongest and weakest moments, what to practise."""
+"""The end-of-session summary: averages per dimension, strongest and weakest moments, how the peer's
+trust moved, each boundary test and crisis moment and how it was handled, and what to practise."""
 
 from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, select
 
-from app.content.rubrics import Rubric
+from app.content.personas import Persona
+from app.content.rubrics import CrisisCheck, Rubric
 from app.models import GradeRecord, Turn
+from app.persona.model_replies import model_replies_for
+from app.practice.peer_path import PeerPath, fits_persona, peer_path
 from app.practice.reviews import effective_scores, reviews_for
 
 
@@ -32,6 +36,9 @@ class SessionSummary:
     weakest: Moment | None = None
     practise_next: str | None = None
     practise_tips: list[str] = field(default_factory=list)
+    path: PeerPath = field(default_factory=PeerPath)
+    better_replies: list[str] = field(default_factory=list)
+    """For the moment to learn from: what a skilled peer specialist might have said to that line."""
 
 
 def graded_turns(*, db: Session, turns: list[Turn]) -> list[GradedTurn]:
@@ -62,7 +69,36 @@ def _focus_dimension(rubric: Rubric, averages: dict[str, float]) -> str:
     return min(skills, default=(0.0, worst_key))[1]
 
 
-def summarise(*, rubric: Rubric, graded: list[GradedTurn]) -> SessionSummary:
+TIPS = 3
+
+
+def _better_for(persona: Persona, graded: list[GradedTurn], moment: Moment | None) -> list[str]:
+    """The model replies authored for the peer line the weakest reply answered."""
+    if moment is None:
+        return []
+    before = [g.turn for g in graded if g.turn.role == "peer" and g.turn.position < moment.turn.position]
+    return model_replies_for(persona, before[-1].text) if before else []
+
+
+def summarise(
+    *,
+    rubric: Rubric,
+    graded: list[GradedTurn],
+    persona: Persona | None = None,
+    checklist: list[CrisisCheck] | None = None,
+) -> SessionSummary:
+    """With the persona, the summary also tells the peer's side, and keeps only tips that fit them."""
+    summary = _scores_summary(rubric, graded)
+    if persona is not None:
+        turns = [g.turn for g in graded]
+        summary.path = peer_path(persona=persona, turns=turns, checklist=checklist or rubric.crisis_checklist)
+        summary.practise_tips = [tip for tip in summary.practise_tips if fits_persona(tip, persona)]
+        summary.better_replies = _better_for(persona, graded, summary.weakest or summary.strongest)
+    summary.practise_tips = summary.practise_tips[:TIPS]
+    return summary
+
+
+def _scores_summary(rubric: Rubric, graded: list[GradedTurn]) -> SessionSummary:
     moments = [
         Moment(turn=g.turn, scores=g.scores, score=moment_score(rubric, g.scores))
         for g in graded
@@ -78,5 +114,5 @@ def summarise(*, rubric: Rubric, graded: list[GradedTurn]) -> SessionSummary:
         strongest=max(moments, key=lambda m: m.score),
         weakest=min(moments, key=lambda m: m.score) if len(moments) > 1 else None,
         practise_next=focus,
-        practise_tips=list(rubric.dimension(focus).coaching_tips[:3]) if focus else [],
+        practise_tips=list(rubric.dimension(focus).coaching_tips) if focus else [],
     )

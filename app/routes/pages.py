@@ -192,7 +192,9 @@ async def summary(request: Request, practice: PracticeSessionDep, db: SessionDep
         "practice": practice,
         "persona": persona,
         "rubric": rubric,
-        "summary": summarise(rubric=rubric, graded=graded),
+        "summary": summarise(
+            rubric=rubric, graded=graded, persona=persona, checklist=ctx.catalog.crisis_checklist(rubric.id)
+        ),
         "grades": {g.turn.id: grade_public(g.grade) for g in graded if g.grade is not None},
         "state": state,
         "facts": revealed_facts(persona, state.revealed),

@@ -1,0 +1,58 @@
+"""The replies a skilled peer specialist would give to what the peer actually said.
+
+A peer's reply may join several lines of the persona file (an answer, a fact, a test). Each line
+carries its own model replies or shares those of its owner (a fact, a test, a topic, a crisis, the
+outcome). The line the trainee most needs to answer wins: a crisis, then a test, a fact, the
+outcome, a topic, then anything else.
+"""
+
+from collections.abc import Iterator
+
+from app.content.personas import RESPONSES, Line, Persona
+from app.persona.cues import normalise
+
+Authored = tuple[int, Line, tuple[str, ...]]
+"""How much the line needs an answer (lower first), the line, and its owner's model replies."""
+
+CRISIS, TEST, FACT, OUTCOME, TOPIC, OTHER = range(6)
+
+
+def _owned(persona: Persona) -> Iterator[Authored]:
+    for crisis in persona.crises:
+        shared = tuple(crisis.better_replies)
+        for line in [*crisis.signal, *crisis.answer, *crisis.heard.lines, *crisis.brushed_off.lines]:
+            yield CRISIS, line, shared
+    for test in persona.boundary_tests:
+        responses = [getattr(test, part) for part in RESPONSES]
+        for line in [*test.ask, *(said for r in responses if r is not None for said in r.lines)]:
+            yield TEST, line, tuple(test.better_replies)
+    for fact in persona.hidden_facts:
+        yield from ((FACT, line, tuple(fact.better_replies)) for line in [*fact.reveal, *fact.deflect])
+    yield from ((OUTCOME, line, tuple(persona.outcome.better_replies)) for line in persona.outcome.lines)
+    for topic in persona.world:
+        yield from ((TOPIC, line, tuple(topic.better_replies)) for line in [*topic.guarded, *topic.open])
+
+
+def _authored(persona: Persona) -> list[Authored]:
+    owned = list(_owned(persona))
+    seen = {str(line) for _, line, _ in owned}
+    others: list[Authored] = [(OTHER, line, ()) for _, line in persona.spoken_lines() if str(line) not in seen]
+    return owned + others
+
+
+def _index(persona: Persona) -> list[tuple[int, str, tuple[str, ...]]]:
+    return [
+        (rank, normalise(line), line.better_replies or shared)
+        for rank, line, shared in _authored(persona)
+        if line.better_replies or shared
+    ]
+
+
+def model_replies_for(persona: Persona, peer_text: str) -> list[str]:
+    """The authored replies for the line the peer said that most needs an answer; [] if none."""
+    said = normalise(peer_text)
+    found = [(rank, -said.find(text), replies) for rank, text, replies in _index(persona) if text and text in said]
+    if not found:
+        return []
+    _, _, replies = min(found)
+    return list(replies)
