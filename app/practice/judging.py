@@ -40,7 +40,7 @@ def save_grade(*, db: Session, turn_id: int, grade: Grade) -> None:
     db.commit()
 
 
-def _judge_inputs(*, db: Session, trainee_turn_id: int) -> tuple[list[ContextTurn], str] | None:
+def _judge_inputs(*, db: Session, trainee_turn_id: int) -> "JudgeInputs | None":
     trainee = db.get(Turn, trainee_turn_id)
     if trainee is None:
         return None
@@ -48,10 +48,16 @@ def _judge_inputs(*, db: Session, trainee_turn_id: int) -> tuple[list[ContextTur
     return as_context([t for t in turns if t.position < trainee.position]), trainee.text
 
 
-async def _judge(*, ctx: PracticeContext, rubric_id: str, trainee_turn_id: int) -> Grade | None:
+JudgeInputs = tuple[list[ContextTurn], str]
+"""The conversation before a trainee's reply, and the reply."""
+
+
+async def _judge(
+    *, ctx: PracticeContext, rubric_id: str, trainee_turn_id: int, inputs: JudgeInputs | None
+) -> Grade | None:
     judge = ctx.judge_for(rubric_id)
     try:
-        inputs = await in_session(_judge_inputs, trainee_turn_id=trainee_turn_id)
+        inputs = inputs or await in_session(_judge_inputs, trainee_turn_id=trainee_turn_id)
         if judge is None or inputs is None:
             return None
         grade = await judge.grade(context=inputs[0], reply=inputs[1])
@@ -62,22 +68,26 @@ async def _judge(*, ctx: PracticeContext, rubric_id: str, trainee_turn_id: int) 
     return grade
 
 
-def _start(*, ctx: PracticeContext, rubric_id: str, trainee_turn_id: int) -> asyncio.Task[Grade | None]:
+def _start(
+    *, ctx: PracticeContext, rubric_id: str, trainee_turn_id: int, inputs: JudgeInputs | None = None
+) -> asyncio.Task[Grade | None]:
     task = _running.get(trainee_turn_id)
     if task is None:
-        task = asyncio.create_task(_judge(ctx=ctx, rubric_id=rubric_id, trainee_turn_id=trainee_turn_id))
+        task = asyncio.create_task(
+            _judge(ctx=ctx, rubric_id=rubric_id, trainee_turn_id=trainee_turn_id, inputs=inputs)
+        )
         _running[trainee_turn_id] = task
         task.add_done_callback(lambda _t: _running.pop(trainee_turn_id, None))
     return task
 
 
 def judge_in_background(
-    *, ctx: PracticeContext, rubric_id: str, trainee_turn_id: int | None
+    *, ctx: PracticeContext, rubric_id: str, trainee_turn_id: int | None, inputs: JudgeInputs | None = None
 ) -> asyncio.Task[Grade | None] | None:
     """The judge's grade of a trainee turn, under way (alongside the peer's reply to it)."""
     if ctx.settings.grader != "llm" or trainee_turn_id is None:
         return None
-    return _start(ctx=ctx, rubric_id=rubric_id, trainee_turn_id=trainee_turn_id)
+    return _start(ctx=ctx, rubric_id=rubric_id, trainee_turn_id=trainee_turn_id, inputs=inputs)
 
 
 def _lost_grades(*, db: Session, session_id: str, quick_grader: str, older_than_s: float) -> list[int]:

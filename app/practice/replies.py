@@ -91,6 +91,8 @@ class ReplyInputs:
     history: list[ContextTurn]
     answers: int | None
     """The id of the trainee turn this reply answers (None for the opening line)."""
+    judged: tuple[list[ContextTurn], str] | None
+    """What the judge grades: the conversation before that trainee turn, and its words."""
 
 
 def _reply_inputs(*, db: Session, ctx: PracticeContext, turn_id: int) -> ReplyInputs:
@@ -99,9 +101,12 @@ def _reply_inputs(*, db: Session, ctx: PracticeContext, turn_id: int) -> ReplyIn
     if turn is None or practice is None:
         raise LookupError(f"No peer turn {turn_id}.")
     turns = list_turns(db=db, session_id=practice.id)
-    answers = next((t.id for t in turns if t.position == turn.position - 1 and t.role == TurnRole.TRAINEE), None)
+    answered = next((t for t in turns if t.position == turn.position - 1 and t.role == TurnRole.TRAINEE), None)
     persona, _ = session_content(db=db, ctx=ctx, practice=practice)
-    return ReplyInputs(practice, persona, turn, as_context(turns), answers)
+    if answered is None:
+        return ReplyInputs(practice, persona, turn, as_context(turns), None, None)
+    before = as_context([t for t in turns if t.position < answered.position])
+    return ReplyInputs(practice, persona, turn, as_context(turns), answered.id, (before, answered.text))
 
 
 def _save_peer_reply(
@@ -158,7 +163,9 @@ async def stream_peer_events(*, ctx: PracticeContext, peer_turn_id: int) -> Asyn
     judging: asyncio.Task[Grade | None] | None = None
     async for event in _write_reply(ctx, inputs):
         if judging is None:  # once the peer's first words are in: a one-slot local server serves the peer first
-            judging = judge_in_background(ctx=ctx, rubric_id=inputs.practice.rubric_id, trainee_turn_id=inputs.answers)
+            judging = judge_in_background(
+                ctx=ctx, rubric_id=inputs.practice.rubric_id, trainee_turn_id=inputs.answers, inputs=inputs.judged
+            )
         yield event
     if judging is not None and (grade := await asyncio.shield(judging)) is not None:
         yield GradeSaved(grade)
