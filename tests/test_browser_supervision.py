@@ -45,6 +45,7 @@ def pilot_url(tmp_path: Path) -> Iterator[str]:
         ]:
             user = create_user(db=db, username=username, password=PASSWORD, role=role, display_name=name)
             add_to_cohort(db=db, cohort=cohort, user=user)
+        db.commit()
     engine.dispose()
     with serving(database_url, tmp_path / "server.log") as url:
         yield url

@@ -423,8 +423,8 @@ def test_an_unexpected_error_gets_the_apps_500_page_with_security_headers(
     def broken(**_kwargs: object) -> None:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr("app.routes.account_pages.export_user_data", broken)
-    monkeypatch.setattr("app.routes.admin_api.export_user_data", broken)
+    monkeypatch.setattr("app.routes.account_pages.export_my_data", broken)
+    monkeypatch.setattr("app.routes.admin_api.export_my_data", broken)
     user = make_user(db)
     browser = TestClient(app, raise_server_exceptions=False)
     sign_in(browser, user.username)
