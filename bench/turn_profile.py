@@ -1,11 +1,12 @@
 """Where a turn's CPU goes: N turns through the JSON API, in process, under cProfile.
 
-    python bench/turn_profile.py [--sessions 5] [--turns 8] [--top 30] [--persona dana-alcohol]
+    python bench/turn_profile.py [--sessions 5] [--turns 8] [--top 30] [--persona dana-alcohol] [--repeat]
 
 A fresh SQLite file, the real app (lifespan, middleware, sign-in) driven by httpx over ASGI. Worker-thread
 hops (`anyio.to_thread.run_sync`, `asyncio.to_thread`) run inline here so that one profiler sees the whole
 turn; that changes scheduling, not the work done. Prints the process CPU time per turn (after one warm-up
-session) and the top functions by cumulative and by own time.
+session, without the profiler), then the top functions by cumulative and by own CPU time for the same turns
+again under cProfile.
 """
 
 import argparse
@@ -37,15 +38,26 @@ async def _inline_to_thread(func: Callable[..., Any], /, *args: Any, **kwargs: A
     return func(*args, **kwargs)
 
 
-async def one_session(client: httpx.AsyncClient, persona: str, turns: int) -> None:
+SESSIONS = iter(range(1_000_000))
+
+
+async def one_session(client: httpx.AsyncClient, persona: str, turns: int, *, repeat: bool) -> None:
+    """A session of `turns` turns; unless `repeat`, each text is new to the server (as a real trainee's
+    words are), so no cache of earlier texts helps."""
+    number = next(SESSIONS)
     started = await client.post("/api/sessions", json={"persona": persona})
     if started.status_code != 201:
         raise RuntimeError(f"start: {started.status_code} {started.text[:200]}")
     session_id = started.json()["id"]
     for index in range(turns):
-        answer = await client.post(f"/api/sessions/{session_id}/turns", json={"text": TEXTS[index % len(TEXTS)]})
+        answer = await client.post(f"/api/sessions/{session_id}/turns", json={"text": said(index, number, repeat)})
         if answer.status_code != 201:
             raise RuntimeError(f"turn {index}: {answer.status_code} {answer.text[:200]}")
+
+
+def said(index: int, session: int, repeat: bool) -> str:
+    text = TEXTS[index % len(TEXTS)]
+    return text if repeat else f"{text} I mean that, {session}."
 
 
 async def run(args: argparse.Namespace, folder: Path) -> None:
@@ -59,17 +71,21 @@ async def run(args: argparse.Namespace, folder: Path) -> None:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             await sign_in(client, name)
-            await one_session(client, args.persona, args.turns)  # warm-up: content, models, caches
-            profiler = cProfile.Profile(time.process_time)  # CPU time, the figure that limits a process
+            await one_session(client, args.persona, args.turns, repeat=args.repeat)  # warm-up: content, models, caches
             cpu, wall = time.process_time(), time.perf_counter()
+            for _ in range(args.sessions):
+                await one_session(client, args.persona, args.turns, repeat=args.repeat)
+            cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+            profiler = cProfile.Profile(time.process_time)  # CPU time, the figure that limits a process
             profiler.enable()
             for _ in range(args.sessions):
-                await one_session(client, args.persona, args.turns)
+                await one_session(client, args.persona, args.turns, repeat=args.repeat)
             profiler.disable()
-            cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     turns = args.sessions * args.turns
-    print(f"{turns} turns (+{args.sessions} session starts): CPU {cpu / turns * 1000:.1f} ms per turn "
-          f"(wall {wall / turns * 1000:.1f} ms, profiled)")
+    print(
+        f"{turns} turns (+{args.sessions} session starts), not profiled: CPU {cpu / turns * 1000:.1f} ms per turn "
+        f"(wall {wall / turns * 1000:.1f} ms); then the same again under the profiler:"
+    )
     stats = pstats.Stats(profiler)
     stats.sort_stats("cumulative").print_stats(str(ROOT / "app"), args.top)  # the project's own functions
     stats.sort_stats("tottime").print_stats(args.top)
@@ -81,6 +97,7 @@ def main() -> None:
     parser.add_argument("--turns", type=int, default=8)
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--persona", default="dana-alcohol")
+    parser.add_argument("--repeat", action="store_true", help="the same texts every session (as bench/load.py)")
     args = parser.parse_args()
     anyio.to_thread.run_sync = _inline  # type: ignore[assignment]
     asyncio.to_thread = _inline_to_thread  # type: ignore[assignment]

@@ -18,9 +18,9 @@ from tests.factories import EMPATHIC_LINES, PASSWORD, make_user, start_session
 async def signed_in(app: FastAPI, username: str) -> httpx.AsyncClient:
     """An async client on the app in this event loop, signed in as `username` (CSRF header set)."""
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+    client.headers["X-CSRFToken"] = (await client.get("/api/auth/csrf")).json()["csrftoken"]
     response = await client.post("/api/auth/login", json={"username": username, "password": PASSWORD})
     assert response.status_code == 200, response.text
-    client.headers["X-CSRFToken"] = client.cookies["csrftoken"]
     return client
 
 
