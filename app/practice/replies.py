@@ -177,7 +177,7 @@ async def collect_peer_reply(*, ctx: PracticeContext, peer_turn_id: int) -> Turn
     return saved
 
 
-def _unfinished_replies(*, db: Session, session_id: str) -> list[Turn]:
+def unfinished_replies(*, db: Session, session_id: str) -> list[Turn]:
     query = select(Turn).where(Turn.session_id == session_id, col(Turn.status).in_(UNFINISHED))
     return list(db.exec(query).all())
 
@@ -187,7 +187,7 @@ async def finish_pending_replies(*, ctx: PracticeContext, session_id: str) -> No
     stream began, a worker that died), and redo a judge's grade lost with its worker. A reply being
     written right now is left to its writer (the page streams it)."""
     stale = utcnow() - timedelta(seconds=STREAM_WAIT_S)
-    for turn in await in_session(_unfinished_replies, session_id=session_id):
+    for turn in await in_session(unfinished_replies, session_id=session_id):
         if turn.status == TurnStatus.STREAMING and as_utc(turn.updated_at) >= stale:
             continue
         try:
