@@ -190,20 +190,32 @@ def _open_turn(*, db: Session, ctx: PracticeContext, user: User, session_id: str
     return text, _check_turn(db=db, ctx=ctx, session_id=session_id, trainee=user, per_minute=per_minute)
 
 
-async def send_turn(*, ctx: PracticeContext, user: User, session_id: str, text: str) -> SubmittedTurn:
-    """The trainee sends a message in their own session: checked, graded and saved; the peer's reply is
-    left pending (to stream, on the chat page).
-
-    Refusals: `MessageRejected` (422), `SessionEnded` and `ReplyInProgress` (409), `TooManyTurns` (429)."""
-    text, seen = await in_session(_open_turn, ctx=ctx, user=user, session_id=session_id, text=text)
-    if seen is None:  # a reply nobody finished (a closed page, a lost worker): written first
-        await finish_pending_replies(ctx=ctx, session_id=session_id)
-        per_minute = ctx.settings.turns_per_minute
-        seen = await in_session(_check_turn, ctx=ctx, session_id=session_id, trainee=user, per_minute=per_minute)
-    else:
-        await rejudge_lost_grades(ctx=ctx, session_id=session_id)
+async def _graded_and_saved(ctx: PracticeContext, seen: Seen, text: str) -> SubmittedTurn:
     grade = await _quick_grade(ctx, seen, text)
     return await in_session(_save_turn, ctx=ctx, seen=seen, text=text, grade=grade)
+
+
+async def submit_turn(
+    *, ctx: PracticeContext, session_id: str, text: str, trainee: User | None = None
+) -> SubmittedTurn:
+    """Check the trainee's words, grade them and save them; the peer's reply is left pending (to stream).
+
+    Refusals: `MessageRejected` (422), `SessionEnded` and `ReplyInProgress` (409), `TooManyTurns` (429)."""
+    text = clean_message(text, max_chars=ctx.settings.max_message_chars)
+    await finish_pending_replies(ctx=ctx, session_id=session_id)
+    per_minute = ctx.settings.turns_per_minute
+    seen = await in_session(_check_turn, ctx=ctx, session_id=session_id, trainee=trainee, per_minute=per_minute)
+    return await _graded_and_saved(ctx, seen, text)
+
+
+async def send_turn(*, ctx: PracticeContext, user: User, session_id: str, text: str) -> SubmittedTurn:
+    """The trainee sends a message in their own session; the reply is left to stream (the chat page).
+    In the common case (no reply left unfinished) the checks take one short session."""
+    text, seen = await in_session(_open_turn, ctx=ctx, user=user, session_id=session_id, text=text)
+    if seen is None:  # a reply nobody finished (a closed page, a lost worker): written first
+        return await submit_turn(ctx=ctx, session_id=session_id, text=text, trainee=user)
+    await rejudge_lost_grades(ctx=ctx, session_id=session_id)
+    return await _graded_and_saved(ctx, seen, text)
 
 
 async def take_turn(*, ctx: PracticeContext, user: User, session_id: str, text: str) -> TurnTaken:
