@@ -188,10 +188,15 @@ def wait_until_up(base_url: str, process: subprocess.Popen[bytes]) -> None:
 async def signed_in(base_url: str, username: str) -> httpx.AsyncClient:
     # Idle connections are dropped before uvicorn's 5 s keep-alive ends, so a POST never races its close.
     client = httpx.AsyncClient(base_url=base_url, timeout=120, limits=httpx.Limits(keepalive_expiry=3.0))
+    await sign_in(client, username)
+    return client
+
+
+async def sign_in(client: httpx.AsyncClient, username: str) -> None:
+    """Sign in through the JSON API with a CSRF token, as a JSON client does."""
+    client.headers["X-CSRFToken"] = (await client.get("/api/auth/csrf")).json()["csrftoken"]
     response = await client.post("/api/auth/login", json={"username": username, "password": PASSWORD})
     response.raise_for_status()
-    client.headers["X-CSRFToken"] = client.cookies["csrftoken"]
-    return client
 
 
 @dataclass

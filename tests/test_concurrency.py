@@ -21,7 +21,6 @@ async def signed_in(app: FastAPI, username: str) -> httpx.AsyncClient:
     client.headers["X-CSRFToken"] = (await client.get("/api/auth/csrf")).json()["csrftoken"]
     response = await client.post("/api/auth/login", json={"username": username, "password": PASSWORD})
     assert response.status_code == 200, response.text
-    client.headers["X-CSRFToken"] = client.cookies["csrftoken"]
     return client
 
 

@@ -23,6 +23,7 @@ TOKENIZER_SUBPATH = "embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json"
 
 FloatArray = npt.NDArray[np.float32]
 Span = tuple[int, int]  # character offsets [start, end)
+CacheKey = str | tuple[str, tuple[Span, ...]]  # a text, or a text with the spans pooled from it
 
 
 def tokenizer_path() -> Path:
@@ -78,13 +79,14 @@ class SentenceEncoder:
         """
         out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
         span_out = [np.zeros((len(s), DIMENSIONS), dtype=np.float32) for s in spans]
+        keys: list[CacheKey] = [(text, tuple(s)) if s else text for text, s in zip(texts, spans, strict=True)]
         todo = []
-        for i, text in enumerate(texts):
-            cached = None if spans[i] else self._cache.get(text)
+        for i, key in enumerate(keys):
+            cached = self._cache.get(key)
             if cached is None:
                 todo.append(i)
-            else:
-                out[i] = cached
+            else:  # the text's vector, then its spans' (an authored better reply comes back often)
+                out[i], span_out[i] = cached[0], cached[1:].copy()
         encodings = dict(zip(todo, self._tokenizer.encode_batch([texts[i] or " " for i in todo]), strict=True))
         lengths = {i: len(e.ids) for i, e in encodings.items()}
         batches: list[list[int]] = []
@@ -99,7 +101,7 @@ class SentenceEncoder:
             for row, j in enumerate(batch):
                 if spans[j]:
                     span_out[j] = self._pool_spans(hidden[row], encodings[j], texts[j], spans[j])
-                self._cache.put(texts[j], out[j])
+                self._cache.put(keys[j], np.vstack([out[j][None, :], span_out[j]]))
         return out, span_out
 
     def _pool_spans(self, hidden: FloatArray, encoding: Any, text: str, spans: Sequence[Span]) -> FloatArray:
@@ -143,15 +145,16 @@ def _normalise(vectors: FloatArray) -> FloatArray:
 
 
 class VectorCache:
-    """The most recently encoded texts: a peer's scripted lines come back, and a trainee's last
-    reply returns as context of their next one."""
+    """The most recently encoded texts: a peer's scripted lines come back, a trainee's last reply
+    returns as context of their next one, and authored better replies are checked again and again.
+    A text's entry is its vector; a text with spans has its vector then one row per span."""
 
     def __init__(self, size: int) -> None:
         self._size = size
-        self._items: OrderedDict[str, FloatArray] = OrderedDict()
+        self._items: OrderedDict[CacheKey, FloatArray] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, text: str) -> FloatArray | None:
+    def get(self, text: CacheKey) -> FloatArray | None:
         with self._lock:
             vector = self._items.get(text)
             if vector is not None:
@@ -162,7 +165,7 @@ class VectorCache:
         with self._lock:
             self._items.clear()
 
-    def put(self, text: str, vector: FloatArray) -> None:
+    def put(self, text: CacheKey, vector: FloatArray) -> None:
         with self._lock:
             self._items[text] = vector.copy()
             self._items.move_to_end(text)

@@ -8,6 +8,7 @@ outcome, a topic, then anything else.
 
 from collections.abc import Iterator
 
+from app.content.memo import per_content
 from app.content.personas import RESPONSES, Line, Persona
 from app.persona.cues import normalise
 
@@ -40,7 +41,9 @@ def _authored(persona: Persona) -> list[Authored]:
     return owned + others
 
 
+@per_content
 def _index(persona: Persona) -> list[tuple[int, str, tuple[str, ...]]]:
+    """Every line with model replies, normalised once per persona version."""
     return [
         (rank, normalise(line), line.better_replies or shared)
         for rank, line, shared in _authored(persona)
@@ -61,4 +64,9 @@ def model_replies_for(persona: Persona, peer_text: str) -> list[str]:
 def crisis_said(persona: Persona, peer_text: str) -> bool:
     """Whether the peer's words carry one of their crisis lines (a warning sign, an honest answer...)."""
     said = normalise(peer_text)
-    return any(rank == CRISIS and (text := normalise(line)) and text in said for rank, line, _ in _owned(persona))
+    return any(text in said for text in _crisis_lines(persona))
+
+
+@per_content
+def _crisis_lines(persona: Persona) -> list[str]:
+    return [text for rank, line, _ in _owned(persona) if rank == CRISIS and (text := normalise(line))]

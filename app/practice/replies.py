@@ -54,34 +54,6 @@ class GradeSaved:
 PeerEvent = Piece | Replace | ReplySaved | GradeSaved
 
 
-def _claim(*, db: Session, turn_id: int) -> tuple[bool, Turn | None]:
-    """Mark the reply as being written by this request, if it is pending or its writer went quiet."""
-    begin_write(db)
-    stale = utcnow() - timedelta(seconds=STREAM_WAIT_S)
-    claimable = or_(
-        col(Turn.status) == TurnStatus.PENDING,
-        (col(Turn.status) == TurnStatus.STREAMING) & (col(Turn.updated_at) < stale),
-    )
-    result = db.exec(
-        update(Turn)
-        .where(col(Turn.id) == turn_id, claimable)
-        .values(status=TurnStatus.STREAMING, updated_at=utcnow())
-    )
-    db.commit()
-    return bool(result.rowcount), db.get(Turn, turn_id)
-
-
-async def _claim_or_wait(turn_id: int) -> tuple[bool, Turn]:
-    """(True, turn) once this request may write the reply; (False, turn) when another saved it."""
-    while True:
-        claimed, turn = await in_session(_claim, turn_id=turn_id)
-        if turn is None:
-            raise LookupError(f"No peer turn {turn_id}.")
-        if claimed or turn.status not in UNFINISHED:
-            return claimed, turn
-        await asyncio.sleep(POLL_S)
-
-
 @dataclass(frozen=True)
 class ReplyInputs:
     practice: PracticeSession
@@ -107,6 +79,38 @@ def _reply_inputs(*, db: Session, ctx: PracticeContext, turn_id: int) -> ReplyIn
         return ReplyInputs(practice, persona, turn, as_context(turns), None, None)
     before = as_context([t for t in turns if t.position < answered.position])
     return ReplyInputs(practice, persona, turn, as_context(turns), answered.id, (before, answered.text))
+
+
+def _claim(*, db: Session, ctx: PracticeContext, turn_id: int) -> tuple[Turn | None, ReplyInputs | None]:
+    """Mark the reply as being written by this request, if it is pending or its writer went quiet; with
+    the claim, what writing it needs (read in the same short session)."""
+    begin_write(db)
+    stale = utcnow() - timedelta(seconds=STREAM_WAIT_S)
+    claimable = or_(
+        col(Turn.status) == TurnStatus.PENDING,
+        (col(Turn.status) == TurnStatus.STREAMING) & (col(Turn.updated_at) < stale),
+    )
+    result = db.exec(
+        update(Turn)
+        .where(col(Turn.id) == turn_id, claimable)
+        .values(status=TurnStatus.STREAMING, updated_at=utcnow())
+    )
+    db.commit()
+    if not result.rowcount:
+        return db.get(Turn, turn_id), None
+    inputs = _reply_inputs(db=db, ctx=ctx, turn_id=turn_id)
+    return inputs.turn, inputs
+
+
+async def _claim_or_wait(ctx: PracticeContext, turn_id: int) -> tuple[Turn, ReplyInputs | None]:
+    """(turn, inputs) once this request may write the reply; (turn, None) when another saved it."""
+    while True:
+        turn, inputs = await in_session(_claim, ctx=ctx, turn_id=turn_id)
+        if turn is None:
+            raise LookupError(f"No peer turn {turn_id}.")
+        if inputs is not None or turn.status not in UNFINISHED:
+            return turn, inputs
+        await asyncio.sleep(POLL_S)
 
 
 def _save_peer_reply(
@@ -154,12 +158,11 @@ async def stream_peer_events(*, ctx: PracticeContext, peer_turn_id: int) -> Asyn
     """The peer's reply as it is written (pieces, and a replacement when the engine takes words back),
     then `ReplySaved`; then, when a judge is set, `GradeSaved` once its grade is in. A reply another
     request wrote (or is writing) comes as its saved text."""
-    claimed, turn = await _claim_or_wait(peer_turn_id)
-    if not claimed:  # written elsewhere (or before a dropped stream came back): the saved words, whole
+    turn, inputs = await _claim_or_wait(ctx, peer_turn_id)
+    if inputs is None:  # written elsewhere (or before a dropped stream came back): the saved words, whole
         yield Replace(turn.text)
         yield ReplySaved(turn)
         return
-    inputs = await in_session(_reply_inputs, ctx=ctx, turn_id=peer_turn_id)
     judging: asyncio.Task[Grade | None] | None = None
     async for event in _write_reply(ctx, inputs):
         if judging is None:  # once the peer's first words are in: a one-slot local server serves the peer first
@@ -181,7 +184,7 @@ async def collect_peer_reply(*, ctx: PracticeContext, peer_turn_id: int) -> Turn
     return saved
 
 
-def _unfinished_replies(*, db: Session, session_id: str) -> list[Turn]:
+def unfinished_replies(*, db: Session, session_id: str) -> list[Turn]:
     query = select(Turn).where(Turn.session_id == session_id, col(Turn.status).in_(UNFINISHED))
     return list(db.exec(query).all())
 
@@ -191,7 +194,7 @@ async def finish_pending_replies(*, ctx: PracticeContext, session_id: str) -> No
     stream began, a worker that died), and redo a judge's grade lost with its worker. A reply being
     written right now is left to its writer (the page streams it)."""
     stale = utcnow() - timedelta(seconds=STREAM_WAIT_S)
-    for turn in await in_session(_unfinished_replies, session_id=session_id):
+    for turn in await in_session(unfinished_replies, session_id=session_id):
         if turn.status == TurnStatus.STREAMING and as_utc(turn.updated_at) >= stale:
             continue
         try:

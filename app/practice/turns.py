@@ -23,9 +23,10 @@ from app.persona.state import read_turn
 from app.practice.access import writable_session
 from app.practice.coaching_moment import coaching_moment
 from app.practice.context import PracticeContext
+from app.practice.judging import rejudge_lost_grades
 from app.practice.limits import check_turn_rate
 from app.practice.messages import clean_message
-from app.practice.replies import collect_peer_reply, finish_pending_replies
+from app.practice.replies import collect_peer_reply, finish_pending_replies, unfinished_replies
 from app.practice.scenario import session_checklist, session_content, session_level
 from app.practice.sessions import SessionEnded, as_context, coaching_held_back, find_session, list_turns
 
@@ -158,20 +159,6 @@ async def _quick_grade(ctx: PracticeContext, seen: Seen, text: str) -> Grade | N
         return None
 
 
-async def submit_turn(
-    *, ctx: PracticeContext, session_id: str, text: str, trainee: User | None = None
-) -> SubmittedTurn:
-    """Check the trainee's words, grade them and save them; the peer's reply is left pending (to stream).
-
-    Refusals: `MessageRejected` (422), `SessionEnded` and `ReplyInProgress` (409), `TooManyTurns` (429)."""
-    text = clean_message(text, max_chars=ctx.settings.max_message_chars)
-    await finish_pending_replies(ctx=ctx, session_id=session_id)
-    per_minute = ctx.settings.turns_per_minute
-    seen = await in_session(_check_turn, ctx=ctx, session_id=session_id, trainee=trainee, per_minute=per_minute)
-    grade = await _quick_grade(ctx, seen, text)
-    return await in_session(_save_turn, ctx=ctx, seen=seen, text=text, grade=grade)
-
-
 @dataclass(frozen=True)
 class TurnTaken:
     """A whole turn: the trainee's saved words, their grade and the peer's reply. In a running assessment
@@ -192,10 +179,43 @@ def _turn_taken(*, db: Session, submitted: SubmittedTurn, reply: Turn, viewer: U
     return TurnTaken(trainee_turn=trainee_turn, grade=grade, reply=reply, persona_state=practice.persona_state)
 
 
+def _open_turn(*, db: Session, ctx: PracticeContext, user: User, session_id: str, text: str) -> tuple[str, Seen | None]:
+    """The trainee's cleaned words and, unless a reply is left to finish first, the checked session:
+    one short session for the common case."""
+    writable_session(db=db, user=user, session_id=session_id)
+    text = clean_message(text, max_chars=ctx.settings.max_message_chars)
+    if unfinished_replies(db=db, session_id=session_id):
+        return text, None
+    per_minute = ctx.settings.turns_per_minute
+    return text, _check_turn(db=db, ctx=ctx, session_id=session_id, trainee=user, per_minute=per_minute)
+
+
+async def _graded_and_saved(ctx: PracticeContext, seen: Seen, text: str) -> SubmittedTurn:
+    grade = await _quick_grade(ctx, seen, text)
+    return await in_session(_save_turn, ctx=ctx, seen=seen, text=text, grade=grade)
+
+
+async def submit_turn(
+    *, ctx: PracticeContext, session_id: str, text: str, trainee: User | None = None
+) -> SubmittedTurn:
+    """Check the trainee's words, grade them and save them; the peer's reply is left pending (to stream).
+
+    Refusals: `MessageRejected` (422), `SessionEnded` and `ReplyInProgress` (409), `TooManyTurns` (429)."""
+    text = clean_message(text, max_chars=ctx.settings.max_message_chars)
+    await finish_pending_replies(ctx=ctx, session_id=session_id)
+    per_minute = ctx.settings.turns_per_minute
+    seen = await in_session(_check_turn, ctx=ctx, session_id=session_id, trainee=trainee, per_minute=per_minute)
+    return await _graded_and_saved(ctx, seen, text)
+
+
 async def send_turn(*, ctx: PracticeContext, user: User, session_id: str, text: str) -> SubmittedTurn:
-    """The trainee sends a message in their own session; the reply is left to stream (the chat page)."""
-    await in_session(writable_session, user=user, session_id=session_id)
-    return await submit_turn(ctx=ctx, session_id=session_id, text=text, trainee=user)
+    """The trainee sends a message in their own session; the reply is left to stream (the chat page).
+    In the common case (no reply left unfinished) the checks take one short session."""
+    text, seen = await in_session(_open_turn, ctx=ctx, user=user, session_id=session_id, text=text)
+    if seen is None:  # a reply nobody finished (a closed page, a lost worker): written first
+        return await submit_turn(ctx=ctx, session_id=session_id, text=text, trainee=user)
+    await rejudge_lost_grades(ctx=ctx, session_id=session_id)
+    return await _graded_and_saved(ctx, seen, text)
 
 
 async def take_turn(*, ctx: PracticeContext, user: User, session_id: str, text: str) -> TurnTaken:
