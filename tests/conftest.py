@@ -60,6 +60,7 @@ def settings(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Set
     get_settings.cache_clear()
     yield get_settings()
     get_settings.cache_clear()
+    engine_for(database_url).dispose()  # connections a background task opened after the db fixture closed
     engine_for.cache_clear()
 
 

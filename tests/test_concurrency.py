@@ -92,9 +92,9 @@ def one_connection(monkeypatch: pytest.MonkeyPatch) -> None:
 async def test_no_connection_is_held_while_replies_stream(
     one_connection: None, settings: Settings, app: FastAPI, db: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("PEER_STREAM_DELAY_MS", "150")  # replies read as typed: each takes a second or more
+    monkeypatch.setenv("PEER_STREAM_DELAY_MS", "600")  # replies read as typed: each takes several seconds
     get_settings.cache_clear()
-    assert get_settings().db_pool_size == 2 and get_settings().stream_delay_ms == 150
+    assert get_settings().db_pool_size == 2 and get_settings().stream_delay_ms == 600
     make_user(db, username="streamer", cohort="cohort-a")
     db.close()
     client = await signed_in(app, "streamer")
