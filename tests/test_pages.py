@@ -165,10 +165,10 @@ def test_stream_sends_escaped_tokens_then_done_and_saves_the_reply(client: TestC
     assert names[-2:] == ["reply-done", "done"] and names.count("done") == 1
     assert "peer-error" not in names
     tokens = [data for name, data in events if name == "token"]
-    assert len(tokens) > 1
     peer_id = int(stream_url.split("/")[-2])
     saved = db.exec(select(Turn).where(Turn.id == peer_id)).one()
     assert saved.status == "complete"
+    assert tokens and (len(tokens) > 1 or len(saved.text.split()) == 1), "several words stream as several pieces"
     assert html.unescape("".join(tokens)).strip() == saved.text
     reply_done = events[-2][1]
     assert 'id="persona-state"' in reply_done and 'hx-swap-oob="true"' in reply_done
