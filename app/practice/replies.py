@@ -163,6 +163,11 @@ async def stream_peer_events(*, ctx: PracticeContext, peer_turn_id: int) -> Asyn
         yield Replace(turn.text)
         yield ReplySaved(turn)
         return
+    async for event in _written_and_judged(ctx, inputs):
+        yield event
+
+
+async def _written_and_judged(ctx: PracticeContext, inputs: ReplyInputs) -> AsyncGenerator[PeerEvent, None]:
     judging: asyncio.Task[Grade | None] | None = None
     async for event in _write_reply(ctx, inputs):
         if judging is None:  # once the peer's first words are in: a one-slot local server serves the peer first
@@ -174,14 +179,35 @@ async def stream_peer_events(*, ctx: PracticeContext, peer_turn_id: int) -> Asyn
         yield GradeSaved(grade)
 
 
-async def collect_peer_reply(*, ctx: PracticeContext, peer_turn_id: int) -> Turn:
-    """Write the whole reply and wait for the judge's grade too (for the JSON API and plain form posts)."""
+@dataclass(frozen=True)
+class WholeReply:
+    """A reply written whole, and the judge's grade of the trainee turn it answers (None without a judge)."""
+
+    turn: Turn
+    judged: Grade | None
+
+
+async def _whole(events: AsyncIterator[PeerEvent]) -> WholeReply:
     saved: Turn | None = None
-    async for event in stream_peer_events(ctx=ctx, peer_turn_id=peer_turn_id):
+    judged: Grade | None = None
+    async for event in events:
         if isinstance(event, ReplySaved):
             saved = event.turn
+        elif isinstance(event, GradeSaved):
+            judged = event.grade
     assert saved is not None
-    return saved
+    return WholeReply(turn=saved, judged=judged)
+
+
+async def collect_peer_reply(*, ctx: PracticeContext, peer_turn_id: int) -> Turn:
+    """Write the whole reply and wait for the judge's grade too (a reply nobody is writing)."""
+    return (await _whole(stream_peer_events(ctx=ctx, peer_turn_id=peer_turn_id))).turn
+
+
+async def write_claimed_reply(*, ctx: PracticeContext, inputs: ReplyInputs) -> WholeReply:
+    """Write the whole of a reply this request claimed when it saved the trainee's turn (the JSON API, plain
+    form posts), and wait for the judge's grade too."""
+    return await _whole(_written_and_judged(ctx, inputs))
 
 
 def unfinished_replies(*, db: Session, session_id: str) -> list[Turn]:

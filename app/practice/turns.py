@@ -26,7 +26,7 @@ from app.practice.context import PracticeContext
 from app.practice.judging import rejudge_lost_grades
 from app.practice.limits import check_turn_rate
 from app.practice.messages import clean_message
-from app.practice.replies import collect_peer_reply, finish_pending_replies, unfinished_replies
+from app.practice.replies import ReplyInputs, finish_pending_replies, unfinished_replies, write_claimed_reply
 from app.practice.scenario import session_checklist, session_content, session_level
 from app.practice.sessions import SessionEnded, as_context, coaching_held_back, find_session, list_turns
 
@@ -49,7 +49,11 @@ class SubmittedTurn:
     practice: PracticeSession
     trainee_turn: Turn
     grade: Grade | None
+    grade_record: GradeRecord | None
     peer_turn: Turn
+    claimed: ReplyInputs | None
+    """What writing the reply needs, when this request claimed it as it saved the turn (a reply written
+    whole); None when the reply is left pending for the chat page's stream to claim."""
 
 
 @dataclass(frozen=True)
@@ -113,7 +117,9 @@ def _lock_session(db: Session, session_id: str) -> PracticeSession:
     return practice
 
 
-def _save_turn(*, db: Session, ctx: PracticeContext, seen: Seen, text: str, grade: Grade | None) -> SubmittedTurn:
+def _save_turn(
+    *, db: Session, ctx: PracticeContext, seen: Seen, text: str, grade: Grade | None, claim: bool
+) -> SubmittedTurn:
     practice = _lock_session(db, seen.practice.id)
     last = db.exec(
         select(Turn).where(Turn.session_id == practice.id).order_by(col(Turn.position).desc()).limit(1)
@@ -126,26 +132,43 @@ def _save_turn(*, db: Session, ctx: PracticeContext, seen: Seen, text: str, grad
     )
     db.add(trainee_turn)
     db.flush()
+    record = None
     if grade is not None:
-        db.add(
-            GradeRecord(
-                turn_id=trainee_turn.id,  # type: ignore[arg-type]
-                grader=grade.grader,
-                scores=grade.scores,
-                evidence=grade.evidence,
-                coaching=grade.coaching.model_dump(),
-            )
+        record = GradeRecord(
+            turn_id=trainee_turn.id,  # type: ignore[arg-type]
+            grader=grade.grader,
+            scores=grade.scores,
+            evidence=grade.evidence,
+            coaching=grade.coaching.model_dump(),
         )
+        db.add(record)
     last_peer = next((t.text for t in reversed(seen.context) if t.role == TurnRole.PEER and t.text), "")
     state, reading = _read(db, ctx, practice, text, grade, last_peer)
     practice.persona_state = state.model_dump()
     peer_turn = Turn(
-        session_id=practice.id, position=last.position + 2, role=TurnRole.PEER, status=TurnStatus.PENDING,
-        reading=reading.model_dump(),
+        session_id=practice.id, position=last.position + 2, role=TurnRole.PEER,
+        status=TurnStatus.STREAMING if claim else TurnStatus.PENDING, reading=reading.model_dump(),
     )
     db.add_all([practice, peer_turn])
     db.commit()
-    return SubmittedTurn(practice=practice, trainee_turn=trainee_turn, grade=grade, peer_turn=peer_turn)
+    claimed = _claimed_inputs(seen, practice, trainee_turn, peer_turn) if claim else None
+    return SubmittedTurn(
+        practice=practice, trainee_turn=trainee_turn, grade=grade, grade_record=record, peer_turn=peer_turn,
+        claimed=claimed,
+    )
+
+
+def _claimed_inputs(seen: Seen, practice: PracticeSession, trainee_turn: Turn, peer_turn: Turn) -> ReplyInputs:
+    """What writing the reply needs, from what this request already holds: no second read."""
+    before = as_context(seen.context)
+    return ReplyInputs(
+        practice=practice,
+        persona=seen.persona,
+        turn=peer_turn,
+        history=[*before, *as_context([trainee_turn])],
+        answers=trainee_turn.id,
+        judged=(before, trainee_turn.text),
+    )
 
 
 async def _quick_grade(ctx: PracticeContext, seen: Seen, text: str) -> Grade | None:
@@ -170,13 +193,25 @@ class TurnTaken:
     persona_state: dict[str, object] | None
 
 
-def _turn_taken(*, db: Session, submitted: SubmittedTurn, reply: Turn, viewer: User) -> TurnTaken:
+def _reread_taken(*, db: Session, submitted: SubmittedTurn, reply: Turn, viewer: User) -> TurnTaken:
+    """The turn as saved once the judge's grade is in."""
     practice = find_session(db=db, session_id=submitted.practice.id)
-    trainee_turn = db.get(Turn, submitted.trainee_turn.id) or submitted.trainee_turn
     if coaching_held_back(practice, viewer):
-        return TurnTaken(trainee_turn=trainee_turn, grade=None, reply=reply, persona_state=None)
-    grade = db.exec(select(GradeRecord).where(GradeRecord.turn_id == trainee_turn.id)).first()
-    return TurnTaken(trainee_turn=trainee_turn, grade=grade, reply=reply, persona_state=practice.persona_state)
+        return TurnTaken(trainee_turn=submitted.trainee_turn, grade=None, reply=reply, persona_state=None)
+    grade = db.exec(select(GradeRecord).where(GradeRecord.turn_id == submitted.trainee_turn.id)).first()
+    return TurnTaken(
+        trainee_turn=submitted.trainee_turn, grade=grade, reply=reply, persona_state=practice.persona_state
+    )
+
+
+def _taken(submitted: SubmittedTurn, reply: Turn, viewer: User) -> TurnTaken:
+    """The turn as this request saved it (no judge: its quick grade stands)."""
+    if coaching_held_back(submitted.practice, viewer):
+        return TurnTaken(trainee_turn=submitted.trainee_turn, grade=None, reply=reply, persona_state=None)
+    return TurnTaken(
+        trainee_turn=submitted.trainee_turn, grade=submitted.grade_record, reply=reply,
+        persona_state=reply.persona_state,
+    )
 
 
 def _open_turn(*, db: Session, ctx: PracticeContext, user: User, session_id: str, text: str) -> tuple[str, Seen | None]:
@@ -190,36 +225,45 @@ def _open_turn(*, db: Session, ctx: PracticeContext, user: User, session_id: str
     return text, _check_turn(db=db, ctx=ctx, session_id=session_id, trainee=user, per_minute=per_minute)
 
 
-async def _graded_and_saved(ctx: PracticeContext, seen: Seen, text: str) -> SubmittedTurn:
+async def _graded_and_saved(ctx: PracticeContext, seen: Seen, text: str, *, claim: bool) -> SubmittedTurn:
     grade = await _quick_grade(ctx, seen, text)
-    return await in_session(_save_turn, ctx=ctx, seen=seen, text=text, grade=grade)
+    return await in_session(_save_turn, ctx=ctx, seen=seen, text=text, grade=grade, claim=claim)
 
 
 async def submit_turn(
-    *, ctx: PracticeContext, session_id: str, text: str, trainee: User | None = None
+    *, ctx: PracticeContext, session_id: str, text: str, trainee: User | None = None, claim: bool = False
 ) -> SubmittedTurn:
-    """Check the trainee's words, grade them and save them; the peer's reply is left pending (to stream).
+    """Check the trainee's words, grade them and save them; the peer's reply is left pending (to stream),
+    or, with `claim`, claimed by this request to write whole.
 
     Refusals: `MessageRejected` (422), `SessionEnded` and `ReplyInProgress` (409), `TooManyTurns` (429)."""
     text = clean_message(text, max_chars=ctx.settings.max_message_chars)
     await finish_pending_replies(ctx=ctx, session_id=session_id)
     per_minute = ctx.settings.turns_per_minute
     seen = await in_session(_check_turn, ctx=ctx, session_id=session_id, trainee=trainee, per_minute=per_minute)
-    return await _graded_and_saved(ctx, seen, text)
+    return await _graded_and_saved(ctx, seen, text, claim=claim)
+
+
+async def _send(*, ctx: PracticeContext, user: User, session_id: str, text: str, claim: bool) -> SubmittedTurn:
+    text, seen = await in_session(_open_turn, ctx=ctx, user=user, session_id=session_id, text=text)
+    if seen is None:  # a reply nobody finished (a closed page, a lost worker): written first
+        return await submit_turn(ctx=ctx, session_id=session_id, text=text, trainee=user, claim=claim)
+    await rejudge_lost_grades(ctx=ctx, session_id=session_id)
+    return await _graded_and_saved(ctx, seen, text, claim=claim)
 
 
 async def send_turn(*, ctx: PracticeContext, user: User, session_id: str, text: str) -> SubmittedTurn:
     """The trainee sends a message in their own session; the reply is left to stream (the chat page).
     In the common case (no reply left unfinished) the checks take one short session."""
-    text, seen = await in_session(_open_turn, ctx=ctx, user=user, session_id=session_id, text=text)
-    if seen is None:  # a reply nobody finished (a closed page, a lost worker): written first
-        return await submit_turn(ctx=ctx, session_id=session_id, text=text, trainee=user)
-    await rejudge_lost_grades(ctx=ctx, session_id=session_id)
-    return await _graded_and_saved(ctx, seen, text)
+    return await _send(ctx=ctx, user=user, session_id=session_id, text=text, claim=False)
 
 
 async def take_turn(*, ctx: PracticeContext, user: User, session_id: str, text: str) -> TurnTaken:
-    """The trainee sends a message and gets the peer's whole reply (the JSON API, plain form posts)."""
-    submitted = await send_turn(ctx=ctx, user=user, session_id=session_id, text=text)
-    reply = await collect_peer_reply(ctx=ctx, peer_turn_id=submitted.peer_turn.id or 0)
-    return await in_session(_turn_taken, submitted=submitted, reply=reply, viewer=user)
+    """The trainee sends a message and gets the peer's whole reply (the JSON API, plain form posts): the
+    reply is claimed as the turn is saved, and written by this request."""
+    submitted = await _send(ctx=ctx, user=user, session_id=session_id, text=text, claim=True)
+    assert submitted.claimed is not None
+    whole = await write_claimed_reply(ctx=ctx, inputs=submitted.claimed)
+    if whole.judged is not None:
+        return await in_session(_reread_taken, submitted=submitted, reply=whole.turn, viewer=user)
+    return _taken(submitted, whole.turn, user)
