@@ -3,6 +3,8 @@ in the database, so every worker agrees and deleting a row ends that sign-in at 
 
 import hashlib
 import json
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -16,7 +18,9 @@ from app.models import AuthSession, User, as_utc, utcnow
 
 # How often a session's "last seen" is written back while nothing else in it changes.
 LAST_SEEN_EVERY = timedelta(minutes=1)
+REMEMBERED_SESSIONS = 10_000
 USER_KEY = "uid"
+METADATA_KEY = "__metadata__"  # starsessions' own entry in the data
 
 
 def session_key_hash(session_id: str) -> str:
@@ -26,10 +30,15 @@ def session_key_hash(session_id: str) -> str:
 
 class DatabaseSessionStore(SessionStore):
     """A starsessions store on the app's database. It never creates a row: `open_session` does that when
-    someone signs in, so a request that was running while its session was ended cannot bring it back."""
+    someone signs in, so a request that was running while its session was ended cannot bring it back.
+
+    What each read found is remembered, so a request that changed nothing and comes within
+    `LAST_SEEN_EVERY` of the last write skips the write without touching the database."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._seen: OrderedDict[str, tuple[str, datetime]] = OrderedDict()
+        self._seen_lock = threading.Lock()  # reads and writes run in worker threads
 
     async def read(self, session_id: str, lifetime: int) -> bytes:
         return await run_in_threadpool(self._read, session_id)
@@ -46,25 +55,55 @@ class DatabaseSessionStore(SessionStore):
             row = db.get(AuthSession, session_key_hash(session_id))
             if row is None or as_utc(row.expires_at) <= utcnow():
                 return b""
+            self._remember(row.key_hash, row.data, as_utc(row.last_seen_at))
             data = json.loads(row.data)
             data[USER_KEY] = row.user_id  # who is signed in comes from the row, never from the data
             return json.dumps(data).encode()
 
     def _write(self, session_id: str, data: str) -> None:
+        key_hash, now, data = session_key_hash(session_id), utcnow(), _without_last_access(data)
+        with self._seen_lock:
+            seen = self._seen.get(key_hash)
+        if _unchanged(seen, data, now):
+            return
         with Session(self.engine) as db:
-            row = db.get(AuthSession, session_key_hash(session_id))
+            row = db.get(AuthSession, key_hash)
             if row is None:
                 return
-            now = utcnow()
-            if row.data == data and now - as_utc(row.last_seen_at) < LAST_SEEN_EVERY:
+            if _unchanged((row.data, as_utc(row.last_seen_at)), data, now):
                 return
             row.data, row.last_seen_at = data, now
             db.add(row)
             db.commit()
+        self._remember(key_hash, data, now)
+
+    def _remember(self, key_hash: str, data: str, last_seen: datetime) -> None:
+        with self._seen_lock:
+            self._seen[key_hash] = (data, last_seen)
+            self._seen.move_to_end(key_hash)
+            if len(self._seen) > REMEMBERED_SESSIONS:
+                self._seen.popitem(last=False)
 
     def _remove(self, session_id: str) -> None:
+        with self._seen_lock:
+            self._seen.pop(session_key_hash(session_id), None)
         with Session(self.engine) as db:
             revoke_session(db=db, key_hash=session_key_hash(session_id))
+
+
+def _without_last_access(data: str) -> str:
+    """The session's data without starsessions' per-request access time (`last_seen_at` keeps that), so a
+    request that changed nothing writes nothing."""
+    parsed = json.loads(data)
+    metadata = parsed.get(METADATA_KEY)
+    if isinstance(metadata, dict):
+        metadata.pop("last_access", None)
+    return json.dumps(parsed)
+
+
+def _unchanged(stored: tuple[str, datetime] | None, data: str, now: datetime) -> bool:
+    """The stored data is the same and was seen lately enough: nothing to write."""
+    return stored is not None and stored[0] == data and now - stored[1] < LAST_SEEN_EVERY
 
 
 def open_session(*, db: Session, user_id: int, session_id: str, user_agent: str, max_age_s: int) -> None:
