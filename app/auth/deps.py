@@ -1,15 +1,14 @@
 """Request dependencies: the signed-in user, and role checks."""
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlmodel import Session
 from starsessions import get_session_id, regenerate_session_id
 
-from app.auth.sessions import USER_KEY, open_session, revoke_session, session_key_hash
+from app.auth.sessions import USER_KEY, open_session, revoke_session, session_key_hash, session_user
 from app.config import get_settings
-from app.db import new_session
 from app.models import User
 
 
@@ -41,13 +40,12 @@ def sign_out(request: Request, db: Session) -> None:
     request.session.clear()
 
 
-def get_current_user(request: Request) -> User:
-    """The signed-in user, read in a short session of its own (a sync dependency: FastAPI runs it in a
-    worker thread), so no connection is held for the rest of the request."""
+async def get_current_user(request: Request) -> User:
+    """The signed-in user, read with the sign-in session at the start of the request (no connection is
+    held for the rest of it)."""
     uid = request.session.get(USER_KEY)
-    with new_session() as db:
-        user = db.get(User, uid) if isinstance(uid, int) else None
-    if user is None or not user.is_active:
+    user = session_user.get()
+    if user is None or user.id != uid or not user.is_active:
         request.session.clear()
         raise NotSignedIn()
     request.state.user = user
@@ -57,8 +55,8 @@ def get_current_user(request: Request) -> User:
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
-def require_role(*roles: str) -> Callable[[User], User]:
-    def check(user: CurrentUser) -> User:
+def require_role(*roles: str) -> Callable[[User], Awaitable[User]]:
+    async def check(user: CurrentUser) -> User:
         if user.role not in roles:
             raise Forbidden()
         return user
