@@ -38,16 +38,10 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.texts import trainee_text  # noqa: E402
+
 PASSWORD = "bench password 1"
 PG_URL = os.environ.get("PEER_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-TEXTS = [
-    "It sounds like the evenings have been hard. What are they like for you?",
-    "That makes sense. What has helped, even a little?",
-    "You have to go to a meeting tonight, no excuses.",
-    "What would you like to happen next, in your own words?",
-    "I hear how much your family matters to you.",
-    "Can you tell me more about work this week?",
-]
 EXCEPTION_LINE = re.compile(r"^[\w.]+(Error|Exception|Exit|Timeout)\b")
 STREAM_URL = re.compile(r'sse-connect="(/sessions/[0-9a-f]{32}/turns/\d+/stream)"')
 
@@ -177,12 +171,12 @@ def wait_until_up(base_url: str, process: subprocess.Popen[bytes]) -> None:
         if process.poll() is not None:
             raise RuntimeError("the server exited at start")
         try:
-            if httpx.get(f"{base_url}/login", timeout=2).status_code == 200:
+            if httpx.get(f"{base_url}/healthz", timeout=2).json().get("graders") == "ready":
                 return
         except httpx.HTTPError:
             pass
         time.sleep(0.3)
-    raise RuntimeError("the server did not start in 120 s")
+    raise RuntimeError("the server did not start and load its graders in 120 s")
 
 
 async def signed_in(base_url: str, username: str) -> httpx.AsyncClient:
@@ -228,11 +222,12 @@ async def trainee_turns(client: httpx.AsyncClient, turns: int, think_s: float, r
         run.errors.append(f"start: {response.status_code}")
         return
     session_id = response.json()["id"]
-    for index in range(turns):
+    words = random.Random(session_id)
+    for _ in range(turns):
         await asyncio.sleep(random.uniform(0, 2 * think_s))
         started = time.perf_counter()
         try:
-            text = TEXTS[index % len(TEXTS)]
+            text = trainee_text(words)
             answer = await client.post(f"/api/sessions/{session_id}/turns", json={"text": text})
         except httpx.HTTPError as exc:
             run.errors.append(f"turn: {exc!r}")
@@ -267,9 +262,8 @@ async def pending_reply(base_url: str, username: str) -> tuple[httpx.AsyncClient
     started = await client.post("/api/sessions", json={"persona": "dana-alcohol"})
     started.raise_for_status()
     session_id = started.json()["id"]
-    exchange = await client.post(
-        f"/sessions/{session_id}/turns", data={"text": TEXTS[0]}, headers={"HX-Request": "true"}
-    )
+    text = trainee_text(random.Random(session_id))
+    exchange = await client.post(f"/sessions/{session_id}/turns", data={"text": text}, headers={"HX-Request": "true"})
     match = STREAM_URL.search(exchange.text)
     assert match, exchange.text[:300]
     return client, match.group(1)
@@ -335,8 +329,8 @@ def run_class(args: argparse.Namespace, folder: Path) -> None:
     print("  " + figures("start session", run.start_s))
     per_turn = run.cpu_s / max(1, len(run.turn_s))
     print(
-        f"  server CPU: {per_turn * 1000:.0f} ms per turn (session starts included, sign-ins not): one core "
-        f"serves about {1 / per_turn:.0f} turns/s, about {5 / per_turn:.0f} trainees at 5 s think time"
+        f"  server CPU: {per_turn * 1000:.0f} ms per turn, the web and grading processes together (session "
+        f"starts included, sign-ins not): about {1 / per_turn:.0f} turns/s a core"
     )
 
 

@@ -14,6 +14,7 @@ import asyncio
 import cProfile
 import os
 import pstats
+import random
 import sys
 import tempfile
 import time
@@ -27,7 +28,8 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.load import TEXTS, add_trainees, sign_in  # noqa: E402
+from bench.load import add_trainees, sign_in  # noqa: E402
+from bench.texts import trainee_text  # noqa: E402
 
 
 async def _inline(func: Callable[..., Any], *args: Any, **_options: Any) -> Any:
@@ -56,8 +58,7 @@ async def one_session(client: httpx.AsyncClient, persona: str, turns: int, *, re
 
 
 def said(index: int, session: int, repeat: bool) -> str:
-    text = TEXTS[index % len(TEXTS)]
-    return text if repeat else f"{text} I mean that, {session}."
+    return trainee_text(random.Random(index if repeat else f"{session}-{index}"))
 
 
 async def run(args: argparse.Namespace, folder: Path) -> None:
