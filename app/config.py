@@ -99,6 +99,12 @@ class Settings(BaseSettings):
     sessions_per_hour: int = Field(
         default=30, ge=1, description="Most practice sessions one user may start in an hour (then a 429)."
     )
+    grader_processes: int = Field(
+        default=1,
+        ge=0,
+        description="Grading processes each web process starts for the quick offline grade, which batch the "
+        "replies that arrive together (0: grade in the worker threads).",
+    )
     worker_threads: int = Field(
         default=40,
         ge=1,

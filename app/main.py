@@ -5,6 +5,7 @@ import logging
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from http import HTTPStatus
 
 import anyio.to_thread
@@ -19,6 +20,7 @@ from app.auth.sessions import DatabaseSessionStore
 from app.config import Settings, get_settings
 from app.db import get_engine, size_thread_pool
 from app.errors import DomainError
+from app.grading.service import start_grading_service, stop_grading_service
 from app.llm import connection_pool
 from app.logsafe import log_failure
 from app.practice.context import warm_up
@@ -29,6 +31,7 @@ from app.routes import (
     audit_pages,
     auth_api,
     blind_review_pages,
+    health,
     my_account,
     pages,
     report_pages,
@@ -96,22 +99,33 @@ def _add_middleware(application: FastAPI, settings: Settings) -> None:
 
 
 @asynccontextmanager
-async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
+async def _lifespan(application: FastAPI) -> AsyncIterator[None]:
     """Worker threads sized from settings; content and graders loaded in the background; connections to
     the LLM endpoint kept open for the app's life."""
     settings = get_settings()
     size_thread_pool(settings)
-    warming = asyncio.create_task(_warm_up(settings))  # serving starts now; early requests wait for the grader
+    application.state.warm = False
+    # serving starts now; early requests wait for the graders
+    warming = asyncio.create_task(_warm_up(application, settings))
     async with connection_pool():
         yield
     await warming
+    await anyio.to_thread.run_sync(stop_grading_service)
 
 
-async def _warm_up(settings: Settings) -> None:
+async def _warm_up(application: FastAPI, settings: Settings) -> None:
+    """Content and graders first (grades are taken in threads meanwhile), then the grading processes."""
     try:
         await anyio.to_thread.run_sync(warm_up, settings)
     except Exception:  # a broken content file or model shows on the staff page; the app still starts
         log_failure(log, "warming up the content and graders failed")
+    try:
+        await anyio.to_thread.run_sync(
+            partial(start_grading_service, content_dir=settings.content_dir, processes=settings.grader_processes)
+        )
+    except Exception:  # grades go on in the worker threads
+        log_failure(log, "the grading processes did not start; grading in worker threads")
+    application.state.warm = True
 
 
 def create_app() -> FastAPI:
@@ -122,6 +136,7 @@ def create_app() -> FastAPI:
     )
     application.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     for module in (
+        health,
         auth_api,
         api,
         admin_api,

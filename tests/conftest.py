@@ -57,6 +57,7 @@ def settings(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Set
     monkeypatch.setenv("PEER_DATABASE_URL", database_url)
     monkeypatch.setenv("PEER_CONTENT_DIR", str(PROJECT_ROOT))
     monkeypatch.setenv("PEER_STREAM_DELAY_MS", "0")
+    monkeypatch.setenv("PEER_GRADER_PROCESSES", "0")  # grading processes are tested on their own
     get_settings.cache_clear()
     yield get_settings()
     get_settings.cache_clear()

@@ -131,6 +131,7 @@ MATRIX = [
     route("GET", "/openapi.json", public(200)),
     route("GET", "/static", public(200), url=lambda w: "/static/css/app.css"),
     route("GET", "/login", public(200)),
+    route("GET", "/healthz", public(200)),
     route("POST", "/login", public(303), form=lambda w: {"username": w.users["owner"].username, "password": PASSWORD}),
     route("POST", "/logout", public(303)),
     route("POST", "/api/auth/login", public(200), json=lambda w: {"username": w.users["owner"].username,

@@ -1,5 +1,6 @@
 """What the practice loop needs from the outside: content, graders, a persona engine (offline or LLM)."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -7,14 +8,17 @@ from fastapi import Depends
 
 from app.config import Settings, get_settings
 from app.content.catalog import Catalog
-from app.grading.base import Grader
+from app.grading.base import Grade, Grader
 from app.grading.judge import build_judge
+from app.grading.moment import CoachingMoment
 from app.grading.offline import OfflineGrader, load_offline_grader
+from app.grading.service import running_grading_service
 from app.llm import Endpoint, OpenAIChatModel
 from app.persona.base import PersonaEngine
 from app.persona.llm_engine import LlmPersonaEngine, PersonaModel
 from app.persona.llm_prompt import PersonaPrompt
 from app.persona.scripted import ScriptedEngine
+from app.transcript import ContextTurn
 from app.validation.catalog import checked_catalog
 
 
@@ -28,6 +32,15 @@ class PracticeContext:
         """The quick grader: offline, milliseconds; its grade drives the persona's state."""
         entry = self.catalog.rubrics[rubric_id]
         return load_offline_grader(content_dir=self.settings.content_dir, rubric=entry.item, version=entry.version)
+
+    async def quick_grade(
+        self, *, rubric_id: str, context: Sequence[ContextTurn], reply: str, moment: CoachingMoment | None
+    ) -> Grade:
+        """The quick grade of a reply: in a grading process when this process runs them, else in a thread."""
+        service = running_grading_service()
+        if service is not None:
+            return await service.grade(rubric_id=rubric_id, context=context, reply=reply, moment=moment)
+        return await self.grader_for(rubric_id).grade(context=context, reply=reply, moment=moment)
 
     def judge_for(self, rubric_id: str) -> Grader | None:
         """The LLM judge, when PEER_GRADER=llm: it grades alongside the peer's reply and its grade is kept."""

@@ -176,7 +176,7 @@ async def _quick_grade(ctx: PracticeContext, seen: Seen, text: str) -> Grade | N
     context = as_context(seen.context)
     try:
         moment = coaching_moment(persona=seen.persona, history=context)
-        return await ctx.grader_for(seen.practice.rubric_id).grade(context=context, reply=text, moment=moment)
+        return await ctx.quick_grade(rubric_id=seen.practice.rubric_id, context=context, reply=text, moment=moment)
     except Exception:  # the trainee's turn is saved; the session goes on without a grade
         log_failure(log, "grading failed for a turn of session %s", seen.practice.id)
         return None
