@@ -107,8 +107,9 @@ def add_trainees(database_url: str, count: int) -> list[str]:
     return names
 
 
-def cpu_seconds(root_pid: int) -> float:
-    """CPU time (user + system) of a process and all its descendants, from /proc (Linux)."""
+def cpu_seconds(root_pid: int) -> tuple[float, float]:
+    """CPU time (user + system) of a server and all its descendants, from /proc (Linux): the web
+    processes' and the grading processes' (multiprocessing children), apart."""
     ticks = os.sysconf("SC_CLK_TCK")
     stats: dict[int, tuple[int, float]] = {}
     for entry in Path("/proc").iterdir():
@@ -118,12 +119,23 @@ def cpu_seconds(root_pid: int) -> float:
             except OSError:
                 continue
             stats[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / ticks)
-    family, total = {root_pid}, 0.0
-    for _ in range(4):  # the server, its workers, their helpers
+    family = {root_pid}
+    for _ in range(4):  # the server, its workers, their grading processes
         family |= {pid for pid, (parent, _) in stats.items() if parent in family}
+    web, grading = 0.0, 0.0
     for pid in family:
-        total += stats.get(pid, (0, 0.0))[1]
-    return total
+        if _is_grading_process(pid):
+            grading += stats.get(pid, (0, 0.0))[1]
+        else:
+            web += stats.get(pid, (0, 0.0))[1]
+    return web, grading
+
+
+def _is_grading_process(pid: int) -> bool:
+    try:
+        return b"multiprocessing" in (Path("/proc") / str(pid) / "cmdline").read_bytes()
+    except OSError:
+        return False
 
 
 @dataclass
@@ -131,7 +143,7 @@ class Server:
     base_url: str
     pid: int
 
-    def cpu_s(self) -> float:
+    def cpu_s(self) -> tuple[float, float]:
         return cpu_seconds(self.pid)
 
 
@@ -198,8 +210,14 @@ class ClassRun:
     turn_s: list[float] = field(default_factory=list)
     start_s: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-    cpu_s: float = 0.0
-    """Server CPU time while the class took its turns (after everyone signed in)."""
+    web_cpu_s: float = 0.0
+    """CPU time of the web processes while the class took its turns (after everyone signed in)."""
+    grading_cpu_s: float = 0.0
+    """The same for the grading processes."""
+    client_cpu_s: float = 0.0
+    """The same for this load generator."""
+    turns_s: float = 0.0
+    """How long the turns took, first to last."""
 
 
 async def sign_in_all(base_url: str, names: list[str], at_once: int = 8) -> list[httpx.AsyncClient]:
@@ -240,9 +258,11 @@ async def trainee_turns(client: httpx.AsyncClient, turns: int, think_s: float, r
 async def class_check(app: Server, names: list[str], turns: int, think_s: float) -> ClassRun:
     run = ClassRun()
     clients = await sign_in_all(app.base_url, names)
-    cpu_before = app.cpu_s()
+    (web, grading), client, started = app.cpu_s(), time.process_time(), time.perf_counter()
     await asyncio.gather(*(trainee_turns(client, turns, think_s, run) for client in clients))
-    run.cpu_s = app.cpu_s() - cpu_before
+    (web_after, grading_after), run.turns_s = app.cpu_s(), time.perf_counter() - started
+    run.web_cpu_s, run.grading_cpu_s = web_after - web, grading_after - grading
+    run.client_cpu_s = time.process_time() - client
     for client in clients:
         await client.aclose()
     return run
@@ -327,10 +347,15 @@ def run_class(args: argparse.Namespace, folder: Path) -> None:
     print(f"  errors: {len(run.errors)}" + (f" (first: {run.errors[0]})" if run.errors else ""))
     print("  " + figures("turn", run.turn_s))
     print("  " + figures("start session", run.start_s))
-    per_turn = run.cpu_s / max(1, len(run.turn_s))
+    turns = max(1, len(run.turn_s))
     print(
-        f"  server CPU: {per_turn * 1000:.0f} ms per turn, the web and grading processes together (session "
-        f"starts included, sign-ins not): about {1 / per_turn:.0f} turns/s a core"
+        f"  CPU per turn (session starts included, sign-ins not): web process {run.web_cpu_s / turns * 1000:.1f} ms, "
+        f"grading processes {run.grading_cpu_s / turns * 1000:.1f} ms, this load generator "
+        f"{run.client_cpu_s / turns * 1000:.1f} ms"
+    )
+    print(
+        f"  cores busy while the class took its turns ({run.turns_s:.0f} s): web {run.web_cpu_s / run.turns_s:.2f}, "
+        f"grading {run.grading_cpu_s / run.turns_s:.2f}, load generator {run.client_cpu_s / run.turns_s:.2f}"
     )
 
 

@@ -4,6 +4,8 @@ Checks that need the persona engine (a dry run, the lines it can reach) live a l
 `app.validation`, and are handed in as `check`; the catalog itself checks only what a file says.
 """
 
+import contextlib
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -110,9 +112,28 @@ def load_catalog(content_dir: Path, *, check: PersonaCheck | None = None) -> Cat
 
 
 def _fingerprint(content_dir: Path) -> tuple[tuple[str, int, int], ...]:
-    files = sorted([*content_dir.glob("personas/*.yaml"), *content_dir.glob("rubrics/*.yaml")])
-    files += [content_dir / name for name in (DIFFICULTY_FILE, REACTION_KINDS_FILE) if (content_dir / name).exists()]
-    return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+    """Every content file's path, change time and size: one directory scan a folder, one stat a file."""
+    found: list[tuple[str, int, int]] = []
+    for folder in (content_dir / "personas", content_dir / "rubrics"):
+        found += _yaml_files(folder)
+    for name in (DIFFICULTY_FILE, REACTION_KINDS_FILE):
+        with contextlib.suppress(FileNotFoundError):
+            info = (content_dir / name).stat()
+            found.append((str(content_dir / name), info.st_mtime_ns, info.st_size))
+    return tuple(sorted(found))
+
+
+def _yaml_files(folder: Path) -> list[tuple[str, int, int]]:
+    try:
+        entries = list(os.scandir(folder))
+    except FileNotFoundError:
+        return []
+    found = []
+    for entry in entries:
+        if entry.name.endswith(".yaml") and entry.is_file():
+            info = entry.stat()
+            found.append((entry.path, info.st_mtime_ns, info.st_size))
+    return found
 
 
 _cache: dict[tuple[Path, PersonaCheck | None], tuple[tuple[tuple[str, int, int], ...], Catalog]] = {}

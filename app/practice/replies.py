@@ -114,20 +114,22 @@ async def _claim_or_wait(ctx: PracticeContext, turn_id: int) -> tuple[Turn, Repl
 
 
 def _save_peer_reply(
-    *, db: Session, turn_id: int, text: str, state: PersonaState, error: str | None, failed: bool
+    *, db: Session, turn: Turn, text: str, state: PersonaState, error: str | None, failed: bool
 ) -> Turn:
-    begin_write(db)
-    turn = db.get(Turn, turn_id)
-    assert turn is not None
-    practice = db.get(PracticeSession, turn.session_id)
-    assert practice is not None
+    """Two updates in a short write transaction; returns `turn` (this request's own copy) as saved."""
     turn.text = text.strip()
     turn.status = TurnStatus.FAILED if failed else TurnStatus.COMPLETE
     turn.error = error
     turn.persona_state = state.model_dump()
     turn.updated_at = utcnow()
-    practice.persona_state = state.model_dump()
-    db.add_all([turn, practice])
+    begin_write(db)
+    written = {"text": turn.text, "status": turn.status, "error": error, "updated_at": turn.updated_at}
+    db.exec(update(Turn).where(col(Turn.id) == turn.id).values(persona_state=turn.persona_state, **written))
+    db.exec(
+        update(PracticeSession)
+        .where(col(PracticeSession.id) == turn.session_id)
+        .values(persona_state=turn.persona_state)
+    )
     db.commit()
     return turn
 
@@ -148,9 +150,7 @@ async def _write_reply(ctx: PracticeContext, inputs: ReplyInputs) -> AsyncIterat
     except Exception:  # what arrived is kept; the session goes on
         log_failure(log, "peer reply failed for turn %s", inputs.turn.id)
         error, failed = CUT_OFF, True
-    saved = await in_session(
-        _save_peer_reply, turn_id=inputs.turn.id, text=text, state=state, error=error, failed=failed
-    )
+    saved = await in_session(_save_peer_reply, turn=inputs.turn, text=text, state=state, error=error, failed=failed)
     yield ReplySaved(saved)
 
 

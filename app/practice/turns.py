@@ -9,7 +9,7 @@ nothing is saved, and the trainee's words stay in their message box to send agai
 import logging
 from dataclasses import dataclass
 
-from sqlmodel import Session, col, select, update
+from sqlmodel import Session, col, func, select, update
 
 from app.content.personas import Persona
 from app.db import begin_write, in_session
@@ -63,8 +63,8 @@ class Seen:
     practice: PracticeSession
     persona: Persona
     """In the version the session started with."""
-    last_turn_id: int
     context: list[Turn]
+    """Every turn so far; the last is the peer's finished reply."""
 
 
 def _check_turn(
@@ -80,7 +80,7 @@ def _check_turn(
     if last.role != TurnRole.PEER or last.status in (TurnStatus.PENDING, TurnStatus.STREAMING):
         raise ReplyInProgress()
     persona, _ = session_content(db=db, ctx=ctx, practice=practice)
-    return Seen(practice=practice, persona=persona, last_turn_id=last.id or 0, context=turns)
+    return Seen(practice=practice, persona=persona, context=turns)
 
 
 def _read(
@@ -102,34 +102,42 @@ def _read(
     )
 
 
-def _lock_session(db: Session, session_id: str) -> PracticeSession:
-    """Take the session's row lock for this transaction; refuse an ended session."""
+def _lock_unchanged(db: Session, seen: Seen, state: PersonaState) -> None:
+    """Take the session's row lock for this transaction, writing the peer's new state, if the session is
+    still active and its last turn is still the one `seen` holds; else refuse, writing nothing."""
     begin_write(db)
     locked = db.exec(
         update(PracticeSession)
-        .where(col(PracticeSession.id) == session_id, col(PracticeSession.status) == SessionStatus.ACTIVE)
-        .values(status=SessionStatus.ACTIVE)
+        .where(col(PracticeSession.id) == seen.practice.id, col(PracticeSession.status) == SessionStatus.ACTIVE)
+        .values(persona_state=state.model_dump())
     )
     if not locked.rowcount:
+        db.rollback()
         raise SessionEnded("This session has ended; start a new one to keep practising.")
-    practice = db.get(PracticeSession, session_id, populate_existing=True)
-    assert practice is not None
-    return practice
+    # a statement of its own, after the lock: on PostgreSQL it sees a turn another request just committed
+    last_position = db.exec(select(func.max(Turn.position)).where(Turn.session_id == seen.practice.id)).one()
+    if last_position != seen.context[-1].position:
+        db.rollback()
+        raise ReplyInProgress()
 
 
 def _save_turn(
     *, db: Session, ctx: PracticeContext, seen: Seen, text: str, grade: Grade | None, claim: bool
 ) -> SubmittedTurn:
-    practice = _lock_session(db, seen.practice.id)
-    last = db.exec(
-        select(Turn).where(Turn.session_id == practice.id).order_by(col(Turn.position).desc()).limit(1)
-    ).one()
-    if last.id != seen.last_turn_id:
-        raise ReplyInProgress()
+    """Everything is worked out first; the write transaction (which on SQLite holds the database's one
+    write lock) only checks and inserts."""
+    last_peer = next((t.text for t in reversed(seen.context) if t.role == TurnRole.PEER and t.text), "")
+    state, reading = _read(db, ctx, seen.practice, text, grade, last_peer)
+    position = seen.context[-1].position
     trainee_turn = Turn(
-        session_id=practice.id, position=last.position + 1, role=TurnRole.TRAINEE, text=text,
+        session_id=seen.practice.id, position=position + 1, role=TurnRole.TRAINEE, text=text,
         error=None if grade else UNGRADED,
     )
+    peer_turn = Turn(
+        session_id=seen.practice.id, position=position + 2, role=TurnRole.PEER,
+        status=TurnStatus.STREAMING if claim else TurnStatus.PENDING, reading=reading.model_dump(),
+    )
+    _lock_unchanged(db, seen, state)
     db.add(trainee_turn)
     db.flush()
     record = None
@@ -142,15 +150,10 @@ def _save_turn(
             coaching=grade.coaching.model_dump(),
         )
         db.add(record)
-    last_peer = next((t.text for t in reversed(seen.context) if t.role == TurnRole.PEER and t.text), "")
-    state, reading = _read(db, ctx, practice, text, grade, last_peer)
-    practice.persona_state = state.model_dump()
-    peer_turn = Turn(
-        session_id=practice.id, position=last.position + 2, role=TurnRole.PEER,
-        status=TurnStatus.STREAMING if claim else TurnStatus.PENDING, reading=reading.model_dump(),
-    )
-    db.add_all([practice, peer_turn])
+    db.add(peer_turn)
     db.commit()
+    practice = seen.practice
+    practice.persona_state = state.model_dump()
     claimed = _claimed_inputs(seen, practice, trainee_turn, peer_turn) if claim else None
     return SubmittedTurn(
         practice=practice, trainee_turn=trainee_turn, grade=grade, grade_record=record, peer_turn=peer_turn,
