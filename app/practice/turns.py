@@ -26,7 +26,7 @@ from app.practice.context import PracticeContext
 from app.practice.judging import rejudge_lost_grades
 from app.practice.limits import check_turn_rate
 from app.practice.messages import clean_message
-from app.practice.replies import ReplyInputs, finish_pending_replies, unfinished_replies, write_claimed_reply
+from app.practice.replies import UNFINISHED, ReplyInputs, finish_pending_replies, write_claimed_reply
 from app.practice.scenario import session_checklist, session_content, session_level
 from app.practice.sessions import SessionEnded, as_context, coaching_held_back, find_session, list_turns
 
@@ -71,13 +71,19 @@ def _check_turn(
     *, db: Session, ctx: PracticeContext, session_id: str, trainee: User | None, per_minute: int
 ) -> Seen:
     practice = find_session(db=db, session_id=session_id)
+    return _checked(db, ctx, practice, list_turns(db=db, session_id=session_id), trainee, per_minute)
+
+
+def _checked(
+    db: Session, ctx: PracticeContext, practice: PracticeSession, turns: list[Turn], trainee: User | None,
+    per_minute: int,
+) -> Seen:
     if practice.status == SessionStatus.ENDED:
         raise SessionEnded("This session has ended; start a new one to keep practising.")
     if trainee is not None:
         check_turn_rate(db=db, user=trainee, per_minute=per_minute)
-    turns = list_turns(db=db, session_id=session_id)
     last = turns[-1]
-    if last.role != TurnRole.PEER or last.status in (TurnStatus.PENDING, TurnStatus.STREAMING):
+    if last.role != TurnRole.PEER or last.status in UNFINISHED:
         raise ReplyInProgress()
     persona, _ = session_content(db=db, ctx=ctx, practice=practice)
     return Seen(practice=practice, persona=persona, context=turns)
@@ -220,12 +226,12 @@ def _taken(submitted: SubmittedTurn, reply: Turn, viewer: User) -> TurnTaken:
 def _open_turn(*, db: Session, ctx: PracticeContext, user: User, session_id: str, text: str) -> tuple[str, Seen | None]:
     """The trainee's cleaned words and, unless a reply is left to finish first, the checked session:
     one short session for the common case."""
-    writable_session(db=db, user=user, session_id=session_id)
+    practice = writable_session(db=db, user=user, session_id=session_id)
     text = clean_message(text, max_chars=ctx.settings.max_message_chars)
-    if unfinished_replies(db=db, session_id=session_id):
+    turns = list_turns(db=db, session_id=session_id)
+    if any(turn.status in UNFINISHED for turn in turns):
         return text, None
-    per_minute = ctx.settings.turns_per_minute
-    return text, _check_turn(db=db, ctx=ctx, session_id=session_id, trainee=user, per_minute=per_minute)
+    return text, _checked(db, ctx, practice, turns, user, ctx.settings.turns_per_minute)
 
 
 async def _graded_and_saved(ctx: PracticeContext, seen: Seen, text: str, *, claim: bool) -> SubmittedTurn:
