@@ -107,9 +107,10 @@ def add_trainees(database_url: str, count: int) -> list[str]:
     return names
 
 
-def cpu_seconds(root_pid: int) -> tuple[float, float]:
+def cpu_seconds(root_pid: int, grading_depth: int) -> tuple[float, float]:
     """CPU time (user + system) of a server and all its descendants, from /proc (Linux): the web
-    processes' and the grading processes' (multiprocessing children), apart."""
+    processes' and the grading processes' (the web processes' children, `grading_depth` below the
+    server: 1 with one worker, 2 under uvicorn's supervisor), apart."""
     ticks = os.sysconf("SC_CLK_TCK")
     stats: dict[int, tuple[int, float]] = {}
     for entry in Path("/proc").iterdir():
@@ -119,32 +120,26 @@ def cpu_seconds(root_pid: int) -> tuple[float, float]:
             except OSError:
                 continue
             stats[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / ticks)
-    family = {root_pid}
-    for _ in range(4):  # the server, its workers, their grading processes
-        family |= {pid for pid, (parent, _) in stats.items() if parent in family}
+    depth = {root_pid: 0}
+    for level in range(1, 4):  # the server, its workers, their grading processes
+        depth |= {pid: level for pid, (parent, _) in stats.items() if depth.get(parent) == level - 1}
     web, grading = 0.0, 0.0
-    for pid in family:
-        if _is_grading_process(pid):
+    for pid, level in depth.items():
+        if level >= grading_depth:
             grading += stats.get(pid, (0, 0.0))[1]
         else:
             web += stats.get(pid, (0, 0.0))[1]
     return web, grading
 
 
-def _is_grading_process(pid: int) -> bool:
-    try:
-        return b"multiprocessing" in (Path("/proc") / str(pid) / "cmdline").read_bytes()
-    except OSError:
-        return False
-
-
 @dataclass
 class Server:
     base_url: str
     pid: int
+    workers: int
 
     def cpu_s(self) -> tuple[float, float]:
-        return cpu_seconds(self.pid)
+        return cpu_seconds(self.pid, grading_depth=1 if self.workers == 1 else 2)
 
 
 @contextmanager
@@ -166,7 +161,7 @@ def server(database_url: str, workers: int, stream_delay_ms: int) -> Iterator[Se
         base_url = f"http://127.0.0.1:{port}"
         try:
             wait_until_up(base_url, process)
-            yield Server(base_url, process.pid)
+            yield Server(base_url, process.pid, workers)
         finally:
             process.terminate()
             process.wait(timeout=30)
