@@ -213,6 +213,8 @@ class ClassRun:
     """The same for this load generator."""
     turns_s: float = 0.0
     """How long the turns took, first to last."""
+    graded_in_batches: tuple[int, int] = (0, 0)
+    """Replies the grading processes graded meanwhile, and in how many batches (of the worker /healthz reached)."""
 
 
 async def sign_in_all(base_url: str, names: list[str], at_once: int = 8) -> list[httpx.AsyncClient]:
@@ -250,12 +252,20 @@ async def trainee_turns(client: httpx.AsyncClient, turns: int, think_s: float, r
             run.errors.append(f"turn: {answer.status_code} {answer.text[:80]}")
 
 
+def grading_counts(base_url: str) -> tuple[int, int]:
+    graded, batches = httpx.get(f"{base_url}/healthz", timeout=10).json()["graded_in_batches"]
+    return int(graded), int(batches)
+
+
 async def class_check(app: Server, names: list[str], turns: int, think_s: float) -> ClassRun:
     run = ClassRun()
     clients = await sign_in_all(app.base_url, names)
+    graded, batches = grading_counts(app.base_url)
     (web, grading), client, started = app.cpu_s(), time.process_time(), time.perf_counter()
     await asyncio.gather(*(trainee_turns(client, turns, think_s, run) for client in clients))
     (web_after, grading_after), run.turns_s = app.cpu_s(), time.perf_counter() - started
+    graded_after, batches_after = grading_counts(app.base_url)
+    run.graded_in_batches = (graded_after - graded, batches_after - batches)
     run.web_cpu_s, run.grading_cpu_s = web_after - web, grading_after - grading
     run.client_cpu_s = time.process_time() - client
     for client in clients:
@@ -348,6 +358,8 @@ def run_class(args: argparse.Namespace, folder: Path) -> None:
         f"grading processes {run.grading_cpu_s / turns * 1000:.1f} ms, this load generator "
         f"{run.client_cpu_s / turns * 1000:.1f} ms"
     )
+    graded, batches = run.graded_in_batches
+    print(f"  grading processes: {graded} replies in {batches} batches ({graded / max(1, batches):.2f} a batch)")
     print(
         f"  cores busy while the class took its turns ({run.turns_s:.0f} s): web {run.web_cpu_s / run.turns_s:.2f}, "
         f"grading {run.grading_cpu_s / run.turns_s:.2f}, load generator {run.client_cpu_s / run.turns_s:.2f}"
