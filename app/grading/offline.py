@@ -44,6 +44,10 @@ class OfflineGrader:
         self.coach = CoachComposer(rubric, self.encoder, template_path(root))
         self.better = BetterReplies(rubric, load_wording(root), self.score_replies)
 
+    def clear_caches(self) -> None:
+        """Forget every text seen so far (the rubric's own texts stay): for timing new texts."""
+        self.encoder.clear_cache()
+
     async def grade(
         self, *, context: Sequence[ContextTurn], reply: str, moment: CoachingMoment | None = None
     ) -> Grade:
