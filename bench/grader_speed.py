@@ -3,15 +3,22 @@
     python bench/grader_speed.py [--rubric crss-core] [--rounds 2]
 
 Every reply of bench/data/crss_examples.jsonl and crss_checkset.jsonl is graded with its coaching
-(better reply included), each with every cache of the grader emptied first, so every text is new to
-it: the reply, the peer's line and the better reply's candidates. Two kinds of moment:
+(better reply included), in two kinds of moment:
 
 - conversation: the reply in its own context (the better reply is composed from the peer's words);
 - persona: the same reply answering a scripted line of a persona file, whose authored model replies
   are the better reply's first candidates (as in a practice turn).
 
+And with two states of the grader's caches:
+
+- every text new: every cache emptied before each grading (the reply, the peer's line, the trainee's
+  previous reply and the better reply's candidates are all encoded);
+- practice turn: only the reply is new; the moment was graded once before with another reply, as
+  the peer's scripted line, the trainee's previous reply and the candidates are in a session.
+
 Prints p50/p95 of the wall-clock time, of the process CPU time (all threads, onnxruntime's included)
-and of the calling thread's CPU time, then the batched throughput (grade_many, batches of 16).
+and of the calling thread's CPU time, then the batched throughput (grade_many, batches of 16, every
+text new).
 """
 
 import argparse
@@ -19,7 +26,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +47,7 @@ from app.transcript import ContextTurn  # noqa: E402
 FILES = ("crss_examples.jsonl", "crss_checkset.jsonl")
 BATCH = 16
 PERSONA_LINES = 64  # scripted lines with authored replies, taken evenly across the personas
+WARM_UP_REPLY = "You need to stop that right now."  # flagged, so the better reply's candidates are graded
 
 Moment = tuple[ReplyCase, CoachingMoment | None]
 
@@ -72,11 +80,15 @@ def persona_moments(cases: Sequence[ReplyCase]) -> list[Moment]:
     return moments
 
 
-def one_at_a_time(grader: OfflineGrader, moments: Sequence[Moment], rounds: int) -> dict[str, list[float]]:
+def one_at_a_time(
+    grader: OfflineGrader, moments: Sequence[Moment], rounds: int, *, warm: bool
+) -> dict[str, list[float]]:
     times: dict[str, list[float]] = {"wall": [], "cpu": [], "thread": []}
     for _ in range(rounds):
         for case, moment in moments:
             grader.clear_caches()
+            if warm:
+                grader.grade_now(context=case.context, reply=WARM_UP_REPLY, moment=moment)
             wall, cpu, thread = time.perf_counter(), time.process_time(), time.thread_time()
             grader.grade_now(context=case.context, reply=case.reply, moment=moment)
             times["wall"].append(time.perf_counter() - wall)
@@ -105,8 +117,7 @@ def percentiles(values: list[float]) -> str:
     return f"p50 {np.percentile(ms, 50):5.1f}  p95 {np.percentile(ms, 95):5.1f}  max {ms.max():5.1f}"
 
 
-def report(name: str, run: Callable[[], dict[str, list[float]]]) -> None:
-    times = run()
+def report(name: str, times: dict[str, list[float]]) -> None:
     print(f"{name} ({len(times['wall'])} gradings, ms per reply)")
     print(f"  wall-clock          {percentiles(times['wall'])}")
     print(f"  CPU, all threads    {percentiles(times['cpu'])}")
@@ -125,9 +136,11 @@ def main() -> None:
     conversation: list[Moment] = [(case, None) for case in cases]
     persona = persona_moments(cases)
     grader.grade_many(cases[:BATCH])  # warm-up: the coaching tips, the first onnxruntime runs
-    print(f"rubric {rubric.id}, grader {grader.name}, {len(cases)} replies, every cache emptied before each grading")
-    report("one at a time, conversation moments", lambda: one_at_a_time(grader, conversation, args.rounds))
-    report("one at a time, persona moments", lambda: one_at_a_time(grader, persona, args.rounds))
+    print(f"rubric {rubric.id}, grader {grader.name}, {len(cases)} replies")
+    for warm in (False, True):
+        for name, moments in (("conversation", conversation), ("persona", persona)):
+            state = "practice turn" if warm else "every text new"
+            report(f"one at a time, {name} moments, {state}", one_at_a_time(grader, moments, args.rounds, warm=warm))
     for name, moments in (("conversation", conversation), ("persona", persona)):
         per_wall, per_cpu = batched(grader, moments, args.rounds)
         print(f"batched ({BATCH}), {name} moments: {per_wall:.0f} replies/s wall-clock, {per_cpu:.0f} per CPU-second")

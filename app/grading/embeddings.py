@@ -95,8 +95,9 @@ class SentenceEncoder:
             hidden, mask = self._run([encodings[j].ids for j in batch])
             out[batch] = _normalise(_mean(hidden, mask))
             for row, j in enumerate(batch):
-                if spans[j]:
+                if spans[j]:  # the text alone is asked for too: a reply is the context of the next
                     span_out[j] = self._pool_spans(hidden[row], encodings[j], texts[j], spans[j])
+                    self._cache.put(texts[j], out[j][None, :])
                 self._cache.put(keys[j], np.vstack([out[j][None, :], span_out[j]]))
         return out, span_out
 
