@@ -29,17 +29,18 @@ class IndicatorMatcher:
     def __init__(self, rubric: Rubric) -> None:
         self.keys = rubric.keys
         self._patterns = {
-            d.key: [
-                (re.compile(rf"(?<!\w)(?:{i.pattern})(?!\w)", re.IGNORECASE), i.level)
-                for i in d.indicators
-            ]
-            for d in rubric.dimensions
+            d.key: [(_on_word_bounds(i.pattern), i.level) for i in d.indicators] for d in rubric.dimensions
         }
+        self._screens = {d.key: _screen([i.pattern for i in d.indicators]) for d in rubric.dimensions}
 
     def hits(self, text: str) -> dict[str, list[IndicatorHit]]:
         """Every indicator match per dimension, strongest first, overlapping matches dropped."""
         found: dict[str, list[IndicatorHit]] = {}
         for key, patterns in self._patterns.items():
+            screen = self._screens[key]
+            if screen is not None and screen.search(text) is None:
+                found[key] = []
+                continue
             hits = [
                 IndicatorHit(level, m.group(0), m.start(), m.end())
                 for pattern, level in patterns
@@ -48,6 +49,25 @@ class IndicatorMatcher:
             ]
             found[key] = _without_overlaps(hits)
         return found
+
+
+def _on_word_bounds(pattern: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<!\w)(?:{pattern})(?!\w)", re.IGNORECASE)
+
+
+GROUP_REFERENCE = re.compile(r"\\\d|\(\?P=|\(\?\(")
+
+
+def _screen(patterns: Sequence[str]) -> re.Pattern[str] | None:
+    """One search for all of a dimension's phrases: it finds nothing only when none of them matches
+    (one alternation tries every phrase at every position), so most texts skip the phrases one by one.
+    None when the phrases cannot be joined (a group reference would change its meaning)."""
+    if not patterns or any(GROUP_REFERENCE.search(p) for p in patterns):
+        return None
+    try:
+        return _on_word_bounds("|".join(f"(?:{p})" for p in patterns))
+    except re.error:
+        return None
 
 
 def _without_overlaps(hits: list[IndicatorHit]) -> list[IndicatorHit]:
