@@ -155,8 +155,7 @@ class BetterReplies:
         """The best candidate that passes every check, for the dimensions the trainee's reply was weakest on.
 
         An empty string when none passes (the coaching then offers its tip instead)."""
-        allowed = self.allowed_terms(moment, context)
-        fitting = [c for c in self.candidates(moment) if self.fits(c.text, moment, allowed)]
+        fitting = self._fitting(moment, context)
         authored = [c for c in fitting if c.authored]
         passing = self._passing(authored, context)  # graded together: the best of them is wanted
         for composed in (c for c in fitting if not c.authored):
@@ -166,6 +165,15 @@ class BetterReplies:
         if not passing:
             return ""
         return max(passing, key=lambda item: self._rank(item[0], item[1], weakest))[0].text
+
+    def first_scored(self, moment: CoachingMoment, context: Sequence[ContextTurn]) -> list[str]:
+        """The candidates `choose` scores first: every fitting authored reply, else the first composed one."""
+        fitting = self._fitting(moment, context)
+        return [c.text for c in fitting if c.authored] or [c.text for c in fitting[:1]]
+
+    def _fitting(self, moment: CoachingMoment, context: Sequence[ContextTurn]) -> list[Candidate]:
+        allowed = self.allowed_terms(moment, context)
+        return [c for c in self.candidates(moment) if self.fits(c.text, moment, allowed)]
 
     def _passing(self, candidates: list[Candidate], context: Sequence[ContextTurn]) -> list[tuple[Candidate, Scores]]:
         if not candidates:

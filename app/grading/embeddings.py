@@ -43,7 +43,10 @@ def onnx_model_path() -> Path:
 class SentenceEncoder:
     """Mean-pooled, L2-normalised MiniLM embeddings for a batch of texts."""
 
-    def __init__(self, *, threads: int = 2) -> None:
+    def __init__(self, *, threads: int = 1) -> None:
+        """`threads` per inference: one, because a server grades several replies at once in worker
+        threads, and on two shared cores a second thread per run cost more CPU than it saved time
+        (bench/grader_speed.py)."""
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
