@@ -47,7 +47,8 @@ class OfflineGrader:
         self.better = BetterReplies(rubric, load_wording(root), self.score_replies)
 
     def clear_caches(self) -> None:
-        """Forget every text seen so far (the rubric's own texts stay): for timing new texts."""
+        """Forget every text seen so far, for timing new texts (the rubric's own texts stay; the encoder
+        and plain() are shared by every grader in the process)."""
         self.encoder.clear_cache()
         plain.cache_clear()
 
