@@ -8,11 +8,13 @@ from the labelled examples how much each one counts for each dimension.
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from app.content.rubrics import Rubric
 
 WORD_RE = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 SENTENCE_END_RE = re.compile(r"(?<=[.!?…])\s+|\n+")
+HITS_CACHE_SIZE = 4096
 
 
 @dataclass(frozen=True)
@@ -32,14 +34,22 @@ class IndicatorMatcher:
             d.key: [(_on_word_bounds(i.pattern), i.level) for i in d.indicators] for d in rubric.dimensions
         }
         self._screens = {d.key: _screen([i.pattern for i in d.indicators]) for d in rubric.dimensions}
+        # the better reply's candidates come back for every trainee who answers the same line
+        self._found = lru_cache(maxsize=HITS_CACHE_SIZE)(self._find)
 
     def hits(self, text: str) -> dict[str, list[IndicatorHit]]:
         """Every indicator match per dimension, strongest first, overlapping matches dropped."""
-        found: dict[str, list[IndicatorHit]] = {}
+        return {key: list(hits) for key, hits in self._found(text).items()}
+
+    def clear_cache(self) -> None:
+        self._found.cache_clear()
+
+    def _find(self, text: str) -> dict[str, tuple[IndicatorHit, ...]]:
+        found: dict[str, tuple[IndicatorHit, ...]] = {}
         for key, patterns in self._patterns.items():
             screen = self._screens[key]
             if screen is not None and screen.search(text) is None:
-                found[key] = []
+                found[key] = ()
                 continue
             hits = [
                 IndicatorHit(level, m.group(0), m.start(), m.end())
@@ -47,7 +57,7 @@ class IndicatorMatcher:
                 for m in pattern.finditer(text)
                 if m.end() > m.start()
             ]
-            found[key] = _without_overlaps(hits)
+            found[key] = tuple(_without_overlaps(hits))
         return found
 
 

@@ -50,6 +50,7 @@ class OfflineGrader:
         """Forget every text seen so far, for timing new texts (the rubric's own texts stay; the encoder
         and plain() are shared by every grader in the process)."""
         self.encoder.clear_cache()
+        self.scorer.matcher.clear_cache()
         plain.cache_clear()
 
     async def grade(
