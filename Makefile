@@ -47,9 +47,10 @@ train: install
 	$(PY) -m app train --rubric crss-core
 	$(PY) -m app train --rubric mi-consistency
 
-bench: install  ## grader accuracy, then the load checks (a class at once, streams at once) on SQLite
+bench: install  ## grader accuracy and speed, then the load checks (a class at once, streams at once) on SQLite
 	$(PY) bench/grader.py
 	$(PY) bench/grader.py bench/data/crss_checkset.jsonl
+	$(PY) bench/grader_speed.py
 	$(PY) bench/load.py
 	$(PY) bench/turn_latency.py
 	$(PY) bench/learning_curve.py

@@ -150,7 +150,7 @@ def time_grader(grader: OfflineGrader, cases: list[ReplyCase]) -> dict[str, floa
     grader.grade_many(cases[:BATCH])  # warm up
     single, cpu = [], []
     for case in cases:
-        grader.encoder.clear_cache()  # time every reply cold: no text seen before
+        grader.clear_caches()  # time every reply cold: no text seen before
         started, cpu_started = time.perf_counter(), time.process_time()
         grader.grade_now(context=case.context, reply=case.reply)
         single.append(time.perf_counter() - started)
@@ -159,7 +159,7 @@ def time_grader(grader: OfflineGrader, cases: list[ReplyCase]) -> dict[str, floa
     batched = []
     for start in range(0, len(cases), BATCH):
         chunk = cases[start : start + BATCH]
-        grader.encoder.clear_cache()
+        grader.clear_caches()
         started = time.perf_counter()
         grader.grade_many(chunk)
         batched += [(time.perf_counter() - started) / len(chunk)] * len(chunk)
@@ -176,7 +176,7 @@ def time_grader(grader: OfflineGrader, cases: list[ReplyCase]) -> dict[str, floa
 
 
 def _timed(grader: OfflineGrader, case: ReplyCase) -> float:
-    grader.encoder.clear_cache()
+    grader.clear_caches()
     started = time.perf_counter()
     grader.grade_now(context=case.context, reply=case.reply)
     return time.perf_counter() - started

@@ -129,9 +129,13 @@ class BetterReplies:
                 found.append(Candidate(question, False))
         return found
 
-    def fits(self, text: str, moment: CoachingMoment, context: Sequence[ContextTurn]) -> bool:
-        """Names nothing from outside this conversation and persona; no crisis script outside a crisis."""
-        allowed = moment.persona_terms | terms_of([t.text for t in context] + [moment.peer_line])
+    @staticmethod
+    def allowed_terms(moment: CoachingMoment, context: Sequence[ContextTurn]) -> frozenset[str]:
+        """What a better reply may name: the words of the persona's file and of this conversation."""
+        return moment.persona_terms | terms_of([t.text for t in context] + [moment.peer_line])
+
+    def fits(self, text: str, moment: CoachingMoment, allowed: frozenset[str]) -> bool:
+        """Names nothing outside `allowed` (see allowed_terms); no crisis script outside a crisis."""
         if not particulars(text, self.wording) <= allowed:
             return False
         return moment.crisis or not carries_crisis_script(text)
@@ -142,7 +146,8 @@ class BetterReplies:
 
     def acceptable(self, text: str, moment: CoachingMoment, context: Sequence[ContextTurn]) -> bool:
         """Whether a better reply written elsewhere (by the LLM judge) passes every check."""
-        return self.fits(text, moment, context) and self.unflagged(self.score(context, [text])[0])
+        allowed = self.allowed_terms(moment, context)
+        return self.fits(text, moment, allowed) and self.unflagged(self.score(context, [text])[0])
 
     def choose(
         self, moment: CoachingMoment, context: Sequence[ContextTurn], weakest: Sequence[str] = ()
@@ -150,7 +155,7 @@ class BetterReplies:
         """The best candidate that passes every check, for the dimensions the trainee's reply was weakest on.
 
         An empty string when none passes (the coaching then offers its tip instead)."""
-        fitting = [c for c in self.candidates(moment) if self.fits(c.text, moment, context)]
+        fitting = self._fitting(moment, context)
         authored = [c for c in fitting if c.authored]
         passing = self._passing(authored, context)  # graded together: the best of them is wanted
         for composed in (c for c in fitting if not c.authored):
@@ -160,6 +165,15 @@ class BetterReplies:
         if not passing:
             return ""
         return max(passing, key=lambda item: self._rank(item[0], item[1], weakest))[0].text
+
+    def first_scored(self, moment: CoachingMoment, context: Sequence[ContextTurn]) -> list[str]:
+        """The candidates `choose` scores first: every fitting authored reply, else the first composed one."""
+        fitting = self._fitting(moment, context)
+        return [c.text for c in fitting if c.authored] or [c.text for c in fitting[:1]]
+
+    def _fitting(self, moment: CoachingMoment, context: Sequence[ContextTurn]) -> list[Candidate]:
+        allowed = self.allowed_terms(moment, context)
+        return [c for c in self.candidates(moment) if self.fits(c.text, moment, allowed)]
 
     def _passing(self, candidates: list[Candidate], context: Sequence[ContextTurn]) -> list[tuple[Candidate, Scores]]:
         if not candidates:

@@ -8,11 +8,13 @@ from the labelled examples how much each one counts for each dimension.
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from app.content.rubrics import Rubric
 
 WORD_RE = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 SENTENCE_END_RE = re.compile(r"(?<=[.!?…])\s+|\n+")
+HITS_CACHE_SIZE = 4096
 
 
 @dataclass(frozen=True)
@@ -29,25 +31,53 @@ class IndicatorMatcher:
     def __init__(self, rubric: Rubric) -> None:
         self.keys = rubric.keys
         self._patterns = {
-            d.key: [
-                (re.compile(rf"(?<!\w)(?:{i.pattern})(?!\w)", re.IGNORECASE), i.level)
-                for i in d.indicators
-            ]
-            for d in rubric.dimensions
+            d.key: [(_on_word_bounds(i.pattern), i.level) for i in d.indicators] for d in rubric.dimensions
         }
+        self._screens = {d.key: _screen([i.pattern for i in d.indicators]) for d in rubric.dimensions}
+        # the better reply's candidates come back for every trainee who answers the same line
+        self._found = lru_cache(maxsize=HITS_CACHE_SIZE)(self._find)
 
     def hits(self, text: str) -> dict[str, list[IndicatorHit]]:
         """Every indicator match per dimension, strongest first, overlapping matches dropped."""
-        found: dict[str, list[IndicatorHit]] = {}
+        return {key: list(hits) for key, hits in self._found(text).items()}
+
+    def clear_cache(self) -> None:
+        self._found.cache_clear()
+
+    def _find(self, text: str) -> dict[str, tuple[IndicatorHit, ...]]:
+        found: dict[str, tuple[IndicatorHit, ...]] = {}
         for key, patterns in self._patterns.items():
+            screen = self._screens[key]
+            if screen is not None and screen.search(text) is None:
+                found[key] = ()
+                continue
             hits = [
                 IndicatorHit(level, m.group(0), m.start(), m.end())
                 for pattern, level in patterns
                 for m in pattern.finditer(text)
                 if m.end() > m.start()
             ]
-            found[key] = _without_overlaps(hits)
+            found[key] = tuple(_without_overlaps(hits))
         return found
+
+
+def _on_word_bounds(pattern: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<!\w)(?:{pattern})(?!\w)", re.IGNORECASE)
+
+
+GROUP_REFERENCE = re.compile(r"\\\d|\(\?P=|\(\?\(")
+
+
+def _screen(patterns: Sequence[str]) -> re.Pattern[str] | None:
+    """One search for all of a dimension's phrases: it finds nothing only when none of them matches
+    (one alternation tries every phrase at every position), so most texts skip the phrases one by one.
+    None when the phrases cannot be joined (a group reference would change its meaning)."""
+    if not patterns or any(GROUP_REFERENCE.search(p) for p in patterns):
+        return None
+    try:
+        return _on_word_bounds("|".join(f"(?:{p})" for p in patterns))
+    except re.error:
+        return None
 
 
 def _without_overlaps(hits: list[IndicatorHit]) -> list[IndicatorHit]:

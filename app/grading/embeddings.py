@@ -5,6 +5,7 @@ would pull in far more than we need. One encoder per process, loaded on first us
 """
 
 import importlib.util
+import math
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -17,7 +18,7 @@ import numpy.typing as npt
 MAX_TOKENS = 128
 BATCH_SIZE = 32
 CACHE_SIZE = 4096
-PAD_RATIO = 1.3  # start a new batch when a text is this much longer than the batch's first
+RUN_OVERHEAD_TOKENS = 14  # one more onnxruntime run costs about as much as this many more tokens (weights read again)
 DIMENSIONS = 384
 TOKENIZER_SUBPATH = "embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json"
 
@@ -42,7 +43,10 @@ def onnx_model_path() -> Path:
 class SentenceEncoder:
     """Mean-pooled, L2-normalised MiniLM embeddings for a batch of texts."""
 
-    def __init__(self, *, threads: int = 2) -> None:
+    def __init__(self, *, threads: int = 1) -> None:
+        """`threads` per inference: one, because a server grades several replies at once in worker
+        threads, and on two shared cores a second thread per run cost more CPU than it saved time
+        (bench/grader_speed.py)."""
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -74,8 +78,8 @@ class SentenceEncoder:
         """Embeddings of `texts`, and of character spans inside each text (its sentences, say).
 
         A span is pooled from the text's own token states, so a reply and its sentences take one
-        pass. Texts are batched by similar token length, so short texts do not pay for padding up
-        to the longest one. A span cut off by truncation is encoded on its own.
+        pass. Texts are batched by token length (see `plan_runs`): a text's vectors do not depend on
+        the others in its batch. A span cut off by truncation is encoded on its own.
         """
         out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
         span_out = [np.zeros((len(s), DIMENSIONS), dtype=np.float32) for s in spans]
@@ -88,19 +92,15 @@ class SentenceEncoder:
             else:  # the text's vector, then its spans' (an authored better reply comes back often)
                 out[i], span_out[i] = cached[0], cached[1:].copy()
         encodings = dict(zip(todo, self._tokenizer.encode_batch([texts[i] or " " for i in todo]), strict=True))
-        lengths = {i: len(e.ids) for i, e in encodings.items()}
-        batches: list[list[int]] = []
-        for i in sorted(todo, key=lambda i: lengths[i]):
-            last = batches[-1] if batches else []
-            if not last or len(last) == BATCH_SIZE or lengths[i] > PAD_RATIO * lengths[last[0]] + 4:
-                batches.append([])
-            batches[-1].append(i)
-        for batch in batches:
+        by_length = sorted(todo, key=lambda i: len(encodings[i].ids))
+        for run in plan_runs([len(encodings[i].ids) for i in by_length]):
+            batch = by_length[run.start : run.stop]
             hidden, mask = self._run([encodings[j].ids for j in batch])
             out[batch] = _normalise(_mean(hidden, mask))
             for row, j in enumerate(batch):
-                if spans[j]:
+                if spans[j]:  # the text alone is asked for too: a reply is the context of the next
                     span_out[j] = self._pool_spans(hidden[row], encodings[j], texts[j], spans[j])
+                    self._cache.put(texts[j], out[j][None, :])
                 self._cache.put(keys[j], np.vstack([out[j][None, :], span_out[j]]))
         return out, span_out
 
@@ -130,6 +130,24 @@ class SentenceEncoder:
             feeds["token_type_ids"] = np.zeros_like(ids)
         hidden: FloatArray = self._session.run(["last_hidden_state"], feeds)[0]
         return hidden, mask.astype(np.float32)
+
+
+def plan_runs(lengths: Sequence[int]) -> list[range]:
+    """The cheapest split of texts, sorted by token length, into onnxruntime runs of at most
+    BATCH_SIZE: a run costs a fixed overhead plus its rows times its longest row (padding included),
+    so short texts join a longer one's run when that costs less than a run of their own."""
+    best = [0.0] + [math.inf] * len(lengths)
+    start_of = [0] * (len(lengths) + 1)
+    for end in range(1, len(lengths) + 1):
+        for start in range(max(0, end - BATCH_SIZE), end):
+            cost = best[start] + RUN_OVERHEAD_TOKENS + (end - start) * lengths[end - 1]
+            if cost < best[end]:
+                best[end], start_of[end] = cost, start
+    runs, end = [], len(lengths)
+    while end:
+        runs.append(range(start_of[end], end))
+        end = start_of[end]
+    return runs[::-1]
 
 
 def _mean(hidden: FloatArray, mask: FloatArray) -> FloatArray:

@@ -6,6 +6,7 @@ cues on this plain text, while evidence is still quoted from the trainee's own w
 """
 
 import re
+from functools import lru_cache
 
 SHORTHAND = {
     "u": "you", "ur": "your", "r": "are", "ya": "you", "yu": "you", "y'all": "you all",
@@ -29,6 +30,7 @@ TOKEN = re.compile(r"[\w'’/]+")
 SPACES = re.compile(r"\s+")
 
 
+@lru_cache(maxsize=8192)  # a peer's line is read once per sentence of the reply, and for each candidate
 def plain(text: str) -> str:
     """`text` with texting shorthand spelled out and speech fillers and false starts removed."""
     text = FILLERS.sub("", text)

@@ -7,7 +7,7 @@ exemplars, and says so: its grades carry the grader name "offline-indicators".
 import asyncio
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from app.content.rubrics import Rubric
@@ -15,9 +15,11 @@ from app.grading.base import Grade
 from app.grading.better_reply import BetterReplies, Scores, load_wording
 from app.grading.classifier import WEIGHTS_FILE, GraderModel, model_exists
 from app.grading.coaching import CoachComposer, template_path
+from app.grading.cues import IndicatorHit
 from app.grading.embeddings import get_encoder
 from app.grading.features import EncodedCase, ReplyCase, encode_cases
 from app.grading.moment import CoachingMoment
+from app.grading.normalise import plain
 from app.grading.scoring import IndicatorScorer, ModelScorer, ReplyAnalysis, Scorer, UnitScore
 from app.transcript import ContextTurn
 
@@ -44,6 +46,13 @@ class OfflineGrader:
         self.coach = CoachComposer(rubric, self.encoder, template_path(root))
         self.better = BetterReplies(rubric, load_wording(root), self.score_replies)
 
+    def clear_caches(self) -> None:
+        """Forget every text seen so far, for timing new texts (the rubric's own texts stay; the encoder
+        and plain() are shared by every grader in the process)."""
+        self.encoder.clear_cache()
+        self.scorer.matcher.clear_cache()
+        plain.cache_clear()
+
     async def grade(
         self, *, context: Sequence[ContextTurn], reply: str, moment: CoachingMoment | None = None
     ) -> Grade:
@@ -62,12 +71,14 @@ class OfflineGrader:
         Each reply's better reply is written for its moment (taken from its context when not given)."""
         cases = [_as_case(item) for item in items]
         analyses = self.analyse(cases)
+        given = moments if moments is not None else [None] * len(cases)
+        chosen = [m or CoachingMoment.from_context(case.context) for case, m in zip(cases, given, strict=True)]
+        weakest = [self.coach.needs_work(analysis) for analysis in analyses]
+        if sum(map(bool, weakest)) > 1:
+            self._encode_candidates_together(cases, chosen, weakest)
         grades = []
-        for n, (case, analysis) in enumerate(zip(cases, analyses, strict=True)):
-            given = moments[n] if moments is not None else None
-            moment = given or CoachingMoment.from_context(case.context)
-            weakest = self.coach.needs_work(analysis)
-            better = self.better.choose(moment, case.context, weakest) if weakest else ""
+        for case, analysis, moment, weak in zip(cases, analyses, chosen, weakest, strict=True):
+            better = self.better.choose(moment, case.context, weak) if weak else ""
             grades.append(
                 Grade(
                     scores=dict(analysis.scores),
@@ -78,38 +89,68 @@ class OfflineGrader:
             )
         return grades
 
+    def _encode_candidates_together(
+        self, cases: Sequence[ReplyCase], moments: Sequence[CoachingMoment], weakest: Sequence[list[str]]
+    ) -> None:
+        """Encode the candidates each better reply is chosen from first, for all the replies at once: they
+        share onnxruntime runs instead of taking one each, and `choose` finds them encoded (a text's
+        vectors are the same whichever batch it is encoded in)."""
+        ahead = [
+            ReplyCase(context=case.context, reply=text)
+            for case, moment, weak in zip(cases, moments, weakest, strict=True)
+            if weak
+            for text in self.better.first_scored(moment, case.context)
+        ]
+        encode_cases(ahead, self.encoder)
+
     def score_replies(self, context: Sequence[ContextTurn], replies: Sequence[str]) -> list[Scores]:
-        """Levels of some replies to the same moment, without coaching."""
-        return [dict(a.scores) for a in self.analyse([ReplyCase(context=list(context), reply=r) for r in replies])]
+        """Levels of some replies to the same moment, without coaching or evidence. A sentence is
+        scored on its own only when it is a plain risk: the one way a sentence moves the levels."""
+        encoded = encode_cases([ReplyCase(context=list(context), reply=r) for r in replies], self.encoder)
+        scored = self._score_units(encoded, self._plain_risk_sentences)
+        return [dict(self._with_plain_pushes(whole, sentences).levels) for whole, sentences in scored]
 
     def analyse(self, cases: Sequence[ReplyCase]) -> list[ReplyAnalysis]:
         """Scores for each whole reply and each of its sentences, plus evidence."""
         encoded = encode_cases(cases, self.encoder)
+        analyses = []
+        for enc, (whole, sentences) in zip(encoded, self._score_units(encoded, _every_sentence), strict=True):
+            per_sentence = sentences or [whole]
+            analysis = ReplyAnalysis(enc, self._with_plain_pushes(whole, per_sentence), per_sentence, {})
+            analysis.evidence = self._evidence(analysis)
+            analyses.append(analysis)
+        return analyses
+
+    def _score_units(
+        self, encoded: Sequence[EncodedCase], chosen: Callable[[EncodedCase], Iterable[int]]
+    ) -> list[tuple[UnitScore, list[UnitScore]]]:
+        """Each reply's score, and the scores of its chosen sentences (none for a one-sentence reply),
+        in one pass of the scorer."""
         units: list[EncodedCase] = []
         spans: list[tuple[int, int]] = []
         for enc in encoded:
             start = len(units)
             units.append(enc)
             if len(enc.sentences) > 1:
-                units.extend(enc.sentence_case(i) for i in range(len(enc.sentences)))
+                units.extend(enc.sentence_case(i) for i in chosen(enc))
             spans.append((start, len(units)))
         scores = self.scorer.score(units)
-        analyses = []
-        for enc, (start, end) in zip(encoded, spans, strict=True):
-            per_sentence = scores[start + 1 : end] if end - start > 1 else [scores[start]]
-            whole = self._with_plain_pushes(scores[start], per_sentence)
-            analysis = ReplyAnalysis(enc, whole, per_sentence, {})
-            analysis.evidence = self._evidence(analysis)
-            analyses.append(analysis)
-        return analyses
+        return [(scores[start], scores[start + 1 : end]) for start, end in spans]
+
+    def _plain_risk_sentences(self, encoded: EncodedCase) -> list[int]:
+        """The sentences with a risk indicator phrase of level 2 or more (see _with_plain_pushes)."""
+        return [
+            i for i, sentence in enumerate(encoded.sentences)
+            if _plain_risk(self.scorer.matcher.hits(sentence), self._risks)
+        ]
 
     def _with_plain_pushes(self, whole: UnitScore, sentences: Sequence[UnitScore]) -> UnitScore:
         """The whole reply's levels, raised to those of any sentence that is a plain risk on its own
         (an indicator phrase of level 2 or more, and graded so): a long warm reply does not hide it."""
         levels = dict(whole.levels)
         for key in self._risks:
-            plain = [s.levels[key] for s in sentences if max((h.level for h in s.hits.get(key, [])), default=0) >= 2]
-            levels[key] = max([levels[key], *plain])
+            pushes = [s.levels[key] for s in sentences if _plain_risk(s.hits, [key])]
+            levels[key] = max([levels[key], *pushes])
         return UnitScore(levels=levels, strength=whole.strength, hits=whole.hits)
 
     def _evidence(self, analysis: ReplyAnalysis) -> dict[str, list[str]]:
@@ -129,6 +170,14 @@ class OfflineGrader:
                 words.append(top)
             evidence[dim.key] = words
         return evidence
+
+
+def _every_sentence(encoded: EncodedCase) -> range:
+    return range(len(encoded.sentences))
+
+
+def _plain_risk(hits: dict[str, list[IndicatorHit]], keys: Iterable[str]) -> bool:
+    return any(max((h.level for h in hits.get(key, [])), default=0) >= 2 for key in keys)
 
 
 def _hit_words(score: UnitScore, key: str) -> list[str]:

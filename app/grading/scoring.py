@@ -32,6 +32,7 @@ class UnitScore:
 
 class Scorer(Protocol):
     name: str
+    matcher: IndicatorMatcher
 
     def score(self, units: Sequence[EncodedCase]) -> list[UnitScore]: ...
 
@@ -41,7 +42,8 @@ class ModelScorer:
 
     def __init__(self, rubric: Rubric, model: GraderModel) -> None:
         self.model = model
-        self.space = FeatureSpace(IndicatorMatcher(rubric), model.vocabulary)
+        self.matcher = IndicatorMatcher(rubric)
+        self.space = FeatureSpace(self.matcher, model.vocabulary)
 
     def score(self, units: Sequence[EncodedCase]) -> list[UnitScore]:
         if not units:
