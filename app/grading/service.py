@@ -13,6 +13,7 @@ any grading failure) and is started again for the next batch.
 import asyncio
 import logging
 import multiprocessing
+import signal
 import threading
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -49,6 +50,7 @@ _content_dir: Path | None = None
 
 def _start_grading_process(content_dir: str) -> None:
     global _content_dir
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the web process stops us
     _content_dir = Path(content_dir)
     catalog = get_catalog(_content_dir)
     for rubric_id in catalog.rubrics:
