@@ -187,3 +187,13 @@ def test_contracts_are_in_the_openapi_document(anon_client: TestClient) -> None:
     assert "/api/cohorts/{cohort_id}/agreement" in paths
     csv_answer = paths["/api/cohorts/{cohort_id}/turns.csv"]["get"]["responses"]["200"]
     assert "text/csv" in csv_answer["content"]
+
+
+@pytest.mark.parametrize("level", [True, "2", 2.5])
+def test_an_override_level_must_be_a_json_integer(client: TestClient, supervisor: TestClient, level: object) -> None:
+    session_id, turns = practise(client, EMPATHIC_LINES[:1])
+    response = supervisor.post(
+        f"/api/sessions/{session_id}/turns/{turns[0]['turn']['id']}/reviews",
+        json={"kind": "override", "dimension": "pressure", "level": level, "text": "Reads differently to me."},
+    )
+    assert response.status_code == 422, response.text

@@ -19,7 +19,7 @@ class Health(BaseModel):
     """Replies those processes graded since start, and in how many batches."""
 
 
-@router.get("/healthz", response_model=Health)
+@router.get("/healthz", response_model=Health, include_in_schema=False)  # not part of the API: see the README
 def health(request: Request) -> Health:
     service = running_grading_service()
     warm = getattr(request.app.state, "warm", False)

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictInt
 
 from app.grading.base import Coaching
 from app.models import SessionMode
@@ -91,7 +91,7 @@ class ReviewCreate(BaseModel):
     kind: Literal["override", "comment"]
     text: str = Field(max_length=2000, description="The reason for an override, or the comment")
     dimension: str | None = Field(default=None, max_length=40)
-    level: int | None = Field(default=None, ge=0, le=4)
+    level: StrictInt | None = Field(default=None, ge=0, le=4)  # JSON's true is not a level
 
 
 class TurnPublic(BaseModel):
