@@ -16,7 +16,7 @@ import multiprocessing
 import signal
 import threading
 from collections.abc import Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from functools import partial
@@ -32,6 +32,8 @@ from app.transcript import ContextTurn
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 32
+GRADE_TIMEOUT_S = 30.0
+"""A turn waits this long for its grade, then is saved ungraded (a grading process stuck on something)."""
 
 
 @dataclass(frozen=True)
@@ -136,7 +138,10 @@ class GradingService:
         with self._lock:
             self._waiting.append(_Waiting(request, answer))
         self._send_batches()
-        return await answer
+        try:
+            return await asyncio.wait_for(answer, GRADE_TIMEOUT_S)
+        except TimeoutError:
+            raise GradingFailed(f"no grade within {GRADE_TIMEOUT_S:.0f} s") from None
 
     def _send_batches(self) -> None:
         """Send what waits, a batch per free grading process."""
@@ -167,7 +172,7 @@ class GradingService:
         self, batch: list[_Waiting], pool: ProcessPoolExecutor, done: "Future[list[Grade | str]] | Exception"
     ) -> None:
         """Runs in the pool's own thread: answer each request on its own event loop, then send more."""
-        failure = done if isinstance(done, Exception) else done.exception()
+        failure = _failure_of(done)
         if isinstance(failure, BrokenProcessPool):
             self._replace_pool(pool)
         results: Sequence[Grade | str | BaseException]
@@ -190,6 +195,15 @@ class GradingService:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _failure_of(done: "Future[list[Grade | str]] | Exception") -> BaseException | None:
+    """Why a batch failed (a cancelled batch too: its pool was replaced or closed), or None."""
+    if isinstance(done, Exception):
+        return done
+    if done.cancelled():
+        return CancelledError("the grading processes were stopped")
+    return done.exception()
 
 
 def _answer(answer: "asyncio.Future[Grade]", result: "Grade | str | BaseException") -> None:
