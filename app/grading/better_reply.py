@@ -115,7 +115,8 @@ class BetterReplies:
         self.skills = [d.key for d in rubric.dimensions if d.kind == "skill"]
 
     def candidates(self, moment: CoachingMoment) -> list[Candidate]:
-        """The authored replies, then replies composed from the peer's words (crisis wording in a crisis)."""
+        """The authored replies, then replies composed from the peer's words (crisis wording in a crisis), then
+        an open question alone."""
         found = [Candidate(text, True) for text in moment.authored_replies if text.strip()]
         turned = gist(moment.peer_line)
         asks = self.wording.crisis_ask if moment.crisis else self.wording.ask
@@ -127,6 +128,8 @@ class BetterReplies:
                 found.append(Candidate(f"{opener} {question}", False))
             else:
                 found.append(Candidate(question, False))
+        if turned:  # the last resort, when a reflection of the peer's words reads wrong: the open question alone
+            found.append(Candidate(asks[start % len(asks)], False))
         return found
 
     @staticmethod
