@@ -57,7 +57,7 @@ def test_runs_join_similar_lengths_and_keep_a_long_text_from_padding_many_short_
 
 
 def test_a_text_has_the_same_vector_alone_and_padded_in_a_batch() -> None:
-    encoder = SentenceEncoder()
+    encoder = SentenceEncoder(threads=1)
     alone = encoder.encode([SHORT])[0]
     encoder.clear_cache()
     rows = [e.ids for e in encoder._tokenizer.encode_batch([SHORT, LONG])]

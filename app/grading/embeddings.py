@@ -43,10 +43,8 @@ def onnx_model_path() -> Path:
 class SentenceEncoder:
     """Mean-pooled, L2-normalised MiniLM embeddings for a batch of texts."""
 
-    def __init__(self, *, threads: int = 1) -> None:
-        """`threads` per inference: one, because a server grades several replies at once in worker
-        threads, and on two shared cores a second thread per run cost more CPU than it saved time
-        (bench/grader_speed.py)."""
+    def __init__(self, *, threads: int) -> None:
+        """`threads` per inference (see `use_threads`)."""
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -193,6 +191,15 @@ class VectorCache:
 
 _encoder: SentenceEncoder | None = None
 _lock = threading.Lock()
+_threads = 2
+
+
+def use_threads(threads: int) -> None:
+    """Threads per inference for this process's encoder, set before its first use. Two by default: one
+    reply is graded about a third sooner (bench/grader.py, one at a time), for up to a sixth more CPU
+    time. A grading process uses one: under a class's load the web process needs the other core."""
+    global _threads
+    _threads = threads
 
 
 def get_encoder() -> SentenceEncoder:
@@ -201,5 +208,5 @@ def get_encoder() -> SentenceEncoder:
     if _encoder is None:
         with _lock:
             if _encoder is None:
-                _encoder = SentenceEncoder()
+                _encoder = SentenceEncoder(threads=_threads)
     return _encoder

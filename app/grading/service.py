@@ -24,6 +24,7 @@ from pathlib import Path
 
 from app.content.catalog import get_catalog
 from app.grading.base import Grade
+from app.grading.embeddings import use_threads
 from app.grading.features import ReplyCase
 from app.grading.moment import CoachingMoment
 from app.grading.offline import OfflineGrader, load_offline_grader
@@ -53,6 +54,7 @@ _content_dir: Path | None = None
 def _start_grading_process(content_dir: str) -> None:
     global _content_dir
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the web process stops us
+    use_threads(1)
     _content_dir = Path(content_dir)
     catalog = get_catalog(_content_dir)
     for rubric_id in catalog.rubrics:
