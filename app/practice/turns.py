@@ -202,25 +202,18 @@ class TurnTaken:
     persona_state: dict[str, object] | None
 
 
-def _reread_taken(*, db: Session, submitted: SubmittedTurn, reply: Turn, viewer: User) -> TurnTaken:
-    """The turn as saved once the judge's grade is in."""
+def _judged(*, db: Session, submitted: SubmittedTurn) -> tuple[PracticeSession, GradeRecord | None]:
+    """The session and the trainee turn's grade as saved once the judge's grade is in."""
     practice = find_session(db=db, session_id=submitted.practice.id)
+    return practice, db.exec(select(GradeRecord).where(GradeRecord.turn_id == submitted.trainee_turn.id)).first()
+
+
+def _taken(
+    practice: PracticeSession, submitted: SubmittedTurn, reply: Turn, grade: GradeRecord | None, viewer: User
+) -> TurnTaken:
     if coaching_held_back(practice, viewer):
         return TurnTaken(trainee_turn=submitted.trainee_turn, grade=None, reply=reply, persona_state=None)
-    grade = db.exec(select(GradeRecord).where(GradeRecord.turn_id == submitted.trainee_turn.id)).first()
-    return TurnTaken(
-        trainee_turn=submitted.trainee_turn, grade=grade, reply=reply, persona_state=practice.persona_state
-    )
-
-
-def _taken(submitted: SubmittedTurn, reply: Turn, viewer: User) -> TurnTaken:
-    """The turn as this request saved it (no judge: its quick grade stands)."""
-    if coaching_held_back(submitted.practice, viewer):
-        return TurnTaken(trainee_turn=submitted.trainee_turn, grade=None, reply=reply, persona_state=None)
-    return TurnTaken(
-        trainee_turn=submitted.trainee_turn, grade=submitted.grade_record, reply=reply,
-        persona_state=reply.persona_state,
-    )
+    return TurnTaken(trainee_turn=submitted.trainee_turn, grade=grade, reply=reply, persona_state=reply.persona_state)
 
 
 def _open_turn(*, db: Session, ctx: PracticeContext, user: User, session_id: str, text: str) -> tuple[str, Seen | None]:
@@ -273,6 +266,7 @@ async def take_turn(*, ctx: PracticeContext, user: User, session_id: str, text: 
     submitted = await _send(ctx=ctx, user=user, session_id=session_id, text=text, claim=True)
     assert submitted.claimed is not None
     whole = await write_claimed_reply(ctx=ctx, inputs=submitted.claimed)
+    practice, grade = submitted.practice, submitted.grade_record  # no judge: the quick grade stands
     if whole.judged is not None:
-        return await in_session(_reread_taken, submitted=submitted, reply=whole.turn, viewer=user)
-    return _taken(submitted, whole.turn, user)
+        practice, grade = await in_session(_judged, submitted=submitted)
+    return _taken(practice, submitted, whole.turn, grade, user)
