@@ -50,6 +50,7 @@ train: install
 bench: install  ## grader accuracy and speed, then the load checks (a class at once, streams at once) on SQLite
 	$(PY) bench/grader.py
 	$(PY) bench/grader.py bench/data/crss_checkset.jsonl
+	$(PY) bench/human_style.py
 	$(PY) bench/grader_speed.py
 	$(PY) bench/load.py
 	$(PY) bench/turn_latency.py
