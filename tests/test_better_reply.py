@@ -133,3 +133,56 @@ def test_the_moment_of_a_turn_carries_this_personas_words_and_the_crisis() -> No
 
 def test_terms_are_lower_case_words() -> None:
     assert terms_of(["Tyler's game at St. Anne’s"]) == {"tyler", "game", "at", "st", "anne"}
+
+
+def peer_moment(line: str) -> CoachingMoment:
+    return CoachingMoment(peer_line=line, authored_replies=(), persona_terms=frozenset(), crisis=False)
+
+
+def says_of(kind: str) -> list[str]:
+    return next(m.say for m in WORDING.moments if m.kind == kind)
+
+
+@pytest.mark.parametrize(
+    ("line", "kind"),
+    [
+        ("Are you going to tell my probation officer about this?", "confidentiality"),
+        ("Should I do the twelve steps or SMART? I can't choose.", "decision"),
+        ("Would you come to my daughter's baptism? I'd be honored.", "invitation"),
+        ("Can I crash at your place just for tonight? My roommate kicked me out.", "favour"),
+    ],
+)
+def test_a_moment_that_asks_something_of_the_trainee_is_answered_in_its_own_wording(line: str, kind: str) -> None:
+    chosen = chooser().choose(peer_moment(line), [ContextTurn(role="peer", text=line)], ["boundaries"])
+    assert any(chosen.endswith(say) for say in says_of(kind))
+
+
+def test_telling_someone_else_is_not_a_question_about_confidentiality() -> None:
+    line = "I think I'm going to tell my kids about my addiction this weekend."
+    chosen = chooser().choose(peer_moment(line), [ContextTurn(role="peer", text=line)], ["empathy"])
+    assert chosen.endswith(tuple(WORDING.ask))
+
+
+def test_a_moment_wording_the_grader_flags_falls_back_to_an_open_question() -> None:
+    line = "Should I do the twelve steps or SMART? I keep going back and forth on it."
+    scores = BetterReplies(
+        RUBRIC, WORDING,
+        lambda context, replies: [
+            {**GOOD, "empathy": 1} if any(r.endswith(s) for s in says_of("decision")) else GOOD for r in replies
+        ],
+    )
+    chosen = scores.choose(peer_moment(line), [ContextTurn(role="peer", text=line)], ["empathy"])
+    assert chosen.endswith(tuple(WORDING.ask))
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Lost the rent money at the casino Friday.", "you lost the rent money at the casino Friday"),
+        ("the shakes r bad today. day 2 off the bottle", "the shakes are bad today"),
+        ("day 2 off the bottle", None),
+        ("I'd be honored.", None),
+    ],
+)
+def test_the_gist_is_a_sentence_about_someone_said_back_to_them(line: str, expected: str | None) -> None:
+    assert gist(line) == expected

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from app.config import PROJECT_ROOT
 from app.content.loader import load_model
@@ -26,7 +26,22 @@ from app.grading.normalise import plain
 from app.transcript import ContextTurn
 
 WORDING_FILE = "better_reply.yaml"
-GIST_WORDS = (3, 24)
+GIST_WORDS = (4, 24)
+# A sentence with one of these (or a word ending in -ed or -n't) says something of someone: "day 2 off the bottle"
+# does not, and reads wrong after "It sounds like".
+VERBS = frozenset(
+    "is are was were am be been being 's 're 've have has had do does did can could will would shall should may might"
+    " must keep keeps kept feel feels felt get gets got go goes went make makes made take takes took need needs want"
+    " wants think thinks know knows say says said tell tells told miss misses hate hates love loves wish wishes hope"
+    " hopes try tries lose loses lost find finds found leave leaves left use uses drink drinks drank smoke smokes quit"
+    " sleep sleeps slept see sees saw come comes came".split()
+)
+# A sentence that starts with one of these has dropped its "I" ("Lost the rent money Friday"): it is said back as
+# "you lost the rent money Friday".
+DROPPED_SUBJECT_VERBS = frozenset(
+    "lost got went had made took found left spent told quit relapsed used drank smoked missed slipped started stopped"
+    " feel feeling been can't don't didn't couldn't haven't need want think thought wish hate love miss".split()
+)
 FIRST_TO_SECOND = {
     "i": "you", "me": "you", "my": "your", "mine": "yours", "myself": "yourself", "am": "are", "i'm": "you're",
     "i've": "you've", "i'll": "you'll", "i'd": "you'd", "we": "you", "our": "your", "us": "you",
@@ -35,7 +50,7 @@ FIRST_TO_SECOND = {
 CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zA-Z'’-]+")
 NAMEABLE_ALWAYS = frozenset({"i", "i'm", "i've", "i'll", "i'd"})
 FEELING = re.compile(
-    r"\b(feel\w*|scared|afraid|ashamed|guilty|alone|lonely|tired|angry|sad|hard|worried|miss|want|can't|don't know"
+    r"\b(feel\w*|felt|scared|afraid|ashamed|guilty|alone|lonely|tired|angry|sad|hard|worried|miss|want|can't|don't know"
     r"|hate|love|hurt\w*|lost|stuck|fail\w*|ready|wish|hope|fraud|weak|worst)\b",
     re.IGNORECASE,
 )
@@ -49,11 +64,31 @@ class Particulars(StrictModel):
     events: list[str] = Field(min_length=1)
 
 
+class MomentWording(StrictModel):
+    kind: str
+    cue: re.Pattern[str] = Field(description="Found (case-blind) in the peer's line when this is the moment")
+    say: list[str] = Field(min_length=1, description="What to say after the reflection in this moment")
+
+    @field_validator("cue", mode="before")
+    @classmethod
+    def compile_cue(cls, value: object) -> object:
+        return re.compile(value, re.IGNORECASE) if isinstance(value, str) else value
+
+
 class Wording(StrictModel):
     reflect: list[str] = Field(min_length=1, description="Openers with {gist}, the peer's words turned to them")
     ask: list[str] = Field(min_length=1, description="Open questions that hand the conversation back")
     crisis_ask: list[str] = Field(min_length=1, description="What to ask in a crisis moment")
+    moments: list[MomentWording] = Field(default_factory=list, description="Moments that call for more")
     particulars: Particulars
+
+    def asks_for(self, moment: CoachingMoment) -> list[list[str]]:
+        """What may follow the reflection, best first: the crisis wording in a crisis; else the wording of the
+        first moment whose cue the peer's line carries, then the open questions."""
+        if moment.crisis:
+            return [self.crisis_ask]
+        special = next((m.say for m in self.moments if m.cue.search(moment.peer_line)), None)
+        return [special, self.ask] if special else [self.ask]
 
 
 def load_wording(content_dir: Path) -> Wording:
@@ -84,8 +119,12 @@ def gist(peer_line: str) -> str | None:
         tokens = words(sentence)
         if "?" in sentence or not GIST_WORDS[0] <= len(tokens) <= GIST_WORDS[1] or {"you", "your"} & set(tokens):
             continue
-        about_them = any(t in FIRST_TO_SECOND for t in tokens)
-        candidates.append((about_them, bool(FEELING.search(sentence)), -abs(len(tokens) - 12), sentence))
+        dropped = tokens[0] in DROPPED_SUBJECT_VERBS
+        if not (dropped or any(t in VERBS or t in FIRST_TO_SECOND or t.endswith(("ed", "n't")) for t in tokens)):
+            continue
+        about_them = dropped or any(t in FIRST_TO_SECOND for t in tokens)
+        said = f"I {sentence[:1].lower()}{sentence[1:]}" if dropped else sentence
+        candidates.append((about_them, bool(FEELING.search(sentence)), -abs(len(tokens) - 12), said))
     if not candidates:
         return None
     return turned_toward(max(candidates)[3])
@@ -115,21 +154,22 @@ class BetterReplies:
         self.skills = [d.key for d in rubric.dimensions if d.kind == "skill"]
 
     def candidates(self, moment: CoachingMoment) -> list[Candidate]:
-        """The authored replies, then replies composed from the peer's words (crisis wording in a crisis), then
-        an open question alone."""
+        """The authored replies, then replies composed from the peer's words (crisis wording in a crisis, the
+        moment's wording where it calls for more than a question, then open questions), then those alone."""
         found = [Candidate(text, True) for text in moment.authored_replies if text.strip()]
         turned = gist(moment.peer_line)
-        asks = self.wording.crisis_ask if moment.crisis else self.wording.ask
         start = sum(map(ord, moment.peer_line))  # varied wording, the same for the same line
-        for n in range(2):
-            question = asks[(start + n) % len(asks)]
-            if turned:
-                opener = self.wording.reflect[(start + n) % len(self.wording.reflect)].format(gist=turned)
-                found.append(Candidate(f"{opener} {question}", False))
-            else:
-                found.append(Candidate(question, False))
-        if turned:  # the last resort, when a reflection of the peer's words reads wrong: the open question alone
-            found.append(Candidate(asks[start % len(asks)], False))
+        every_asks = self.wording.asks_for(moment)
+        for asks in every_asks:
+            for n in range(2):
+                question = asks[(start + n) % len(asks)]
+                if turned:
+                    opener = self.wording.reflect[(start + n) % len(self.wording.reflect)].format(gist=turned)
+                    found.append(Candidate(f"{opener} {question}", False))
+                else:
+                    found.append(Candidate(question, False))
+        if turned:  # the last resort, when a reflection of the peer's words reads wrong: what follows it alone
+            found += [Candidate(asks[start % len(asks)], False) for asks in every_asks]
         return found
 
     @staticmethod
