@@ -150,6 +150,7 @@ def says_of(kind: str) -> list[str]:
         ("Should I do the twelve steps or SMART? I can't choose.", "decision"),
         ("Would you come to my daughter's baptism? I'd be honored.", "invitation"),
         ("Can I crash at your place just for tonight? My roommate kicked me out.", "favour"),
+        ("You always know what to say. I wish you were my mom.", "attachment"),
     ],
 )
 def test_a_moment_that_asks_something_of_the_trainee_is_answered_in_its_own_wording(line: str, kind: str) -> None:
@@ -186,3 +187,9 @@ def test_a_moment_wording_the_grader_flags_falls_back_to_an_open_question() -> N
 )
 def test_the_gist_is_a_sentence_about_someone_said_back_to_them(line: str, expected: str | None) -> None:
     assert gist(line) == expected
+
+
+def test_the_wording_itself_names_no_person_substance_or_event() -> None:
+    texts = [r.format(gist="you feel stuck") for r in WORDING.reflect] + WORDING.ask + WORDING.crisis_ask
+    texts += [say for m in WORDING.moments for say in m.say]
+    assert {text: particulars(text, WORDING) for text in texts if particulars(text, WORDING)} == {}
