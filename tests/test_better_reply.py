@@ -155,7 +155,15 @@ def says_of(kind: str) -> list[str]:
 )
 def test_a_moment_that_asks_something_of_the_trainee_is_answered_in_its_own_wording(line: str, kind: str) -> None:
     chosen = chooser().choose(peer_moment(line), [ContextTurn(role="peer", text=line)], ["boundaries"])
-    assert any(chosen.endswith(say) for say in says_of(kind))
+    own = WORDING.asks_for(peer_moment(line), 0)[0]
+    assert any(chosen.endswith(say) for say in own)
+    assert any(say.format(asked="") in chosen or say.split("{asked}")[-1] in chosen for say in says_of(kind))
+
+
+def test_a_warm_no_names_what_it_declines() -> None:
+    line = "Would you come to my daughter's baptism? I'd be honored."
+    chosen = chooser().choose(peer_moment(line), [ContextTurn(role="peer", text=line)], ["boundaries"])
+    assert "your daughter's baptism" in chosen and "say no" in chosen
 
 
 def test_telling_someone_else_is_not_a_question_about_confidentiality() -> None:
@@ -166,11 +174,11 @@ def test_telling_someone_else_is_not_a_question_about_confidentiality() -> None:
 
 def test_a_moment_wording_the_grader_flags_falls_back_to_an_open_question() -> None:
     line = "Should I do the twelve steps or SMART? I keep going back and forth on it."
+    own = WORDING.asks_for(peer_moment(line), 0)[0]
+    assert "It sounds like you're weighing whether to do the twelve steps or SMART" in own[0]
     scores = BetterReplies(
         RUBRIC, WORDING,
-        lambda context, replies: [
-            {**GOOD, "empathy": 1} if any(r.endswith(s) for s in says_of("decision")) else GOOD for r in replies
-        ],
+        lambda context, replies: [{**GOOD, "empathy": 1} if r.endswith(tuple(own)) else GOOD for r in replies],
     )
     chosen = scores.choose(peer_moment(line), [ContextTurn(role="peer", text=line)], ["empathy"])
     assert chosen.endswith(tuple(WORDING.ask))

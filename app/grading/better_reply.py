@@ -47,6 +47,7 @@ FIRST_TO_SECOND = {
     "i've": "you've", "i'll": "you'll", "i'd": "you'd", "we": "you", "our": "your", "us": "you",
     "ours": "yours", "we're": "you're", "we've": "you've", "ourselves": "yourselves",
 }
+GOING_TO = re.compile(r"\b(I'm|I am|we're|we are)\s+(?:going to|gonna)\b", re.IGNORECASE)
 CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zA-Z'’-]+")
 NAMEABLE_ALWAYS = frozenset({"i", "i'm", "i've", "i'll", "i'd"})
 FEELING = re.compile(
@@ -67,12 +68,24 @@ class Particulars(StrictModel):
 class MomentWording(StrictModel):
     kind: str
     cue: re.Pattern[str] = Field(description="Found (case-blind) in the peer's line when this is the moment")
+    asked: re.Pattern[str] | None = Field(
+        default=None, description="Its first group, in a question of the peer's, is what the question asks about"
+    )
     say: list[str] = Field(min_length=1, description="What to say after the reflection in this moment")
 
-    @field_validator("cue", mode="before")
+    @field_validator("cue", "asked", mode="before")
     @classmethod
-    def compile_cue(cls, value: object) -> object:
+    def compile_case_blind(cls, value: object) -> object:
         return re.compile(value, re.IGNORECASE) if isinstance(value, str) else value
+
+    def asked_about(self, peer_line: str) -> str | None:
+        """What the peer's question asks about, said back to them: "Would you come to my daughter's baptism?"
+        gives "your daughter's baptism"."""
+        for sentence in split_sentences(peer_line):
+            found = self.asked.search(sentence) if self.asked and "?" in sentence else None
+            if found:
+                return turned_toward(found.group(1))
+        return None
 
 
 class Wording(StrictModel):
@@ -82,13 +95,23 @@ class Wording(StrictModel):
     moments: list[MomentWording] = Field(default_factory=list, description="Moments that call for more")
     particulars: Particulars
 
-    def asks_for(self, moment: CoachingMoment) -> list[list[str]]:
-        """What may follow the reflection, best first: the crisis wording in a crisis; else the wording of the
-        first moment whose cue the peer's line carries, then the open questions."""
+    def asks_for(self, moment: CoachingMoment, start: int) -> list[list[str]]:
+        """What may follow the reflection, best first, two of each kind: the crisis wording in a crisis; else
+        the wording of the first moment whose cue the peer's line carries (its lines naming what was asked
+        about first, when the line names it), then the open questions. `start` varies the general wording."""
         if moment.crisis:
-            return [self.crisis_ask]
-        special = next((m.say for m in self.moments if m.cue.search(moment.peer_line)), None)
-        return [special, self.ask] if special else [self.ask]
+            return [_rotated(self.crisis_ask, start)[:2]]
+        general = _rotated(self.ask, start)[:2]
+        special = next((m for m in self.moments if m.cue.search(moment.peer_line)), None)
+        if special is None:
+            return [general]
+        asked = special.asked_about(moment.peer_line)
+        named = [say.format(asked=asked) for say in special.say if asked and "{asked}" in say]
+        return [(named + [say for say in special.say if "{asked}" not in say])[:2], general]
+
+
+def _rotated(texts: Sequence[str], start: int) -> list[str]:
+    return [texts[(start + n) % len(texts)] for n in range(len(texts))]
 
 
 def load_wording(content_dir: Path) -> Wording:
@@ -108,6 +131,7 @@ def turned_toward(sentence: str) -> str:
         return FIRST_TO_SECOND.get(word.lower().replace("’", "'"), word)
 
     spoken = re.sub(r"\b(I|we) was\b", r"\1 were", sentence.strip().rstrip(".!?…").strip(), flags=re.IGNORECASE)
+    spoken = GOING_TO.sub(r"\1 planning to", spoken)  # "you're going to tell them" reads as an order
     turned = re.sub(r"[A-Za-z'’]+", swap, spoken)
     return turned[:1].lower() + turned[1:] if not CAPITALISED.match(turned[:1] + " ") else turned
 
@@ -159,17 +183,16 @@ class BetterReplies:
         found = [Candidate(text, True) for text in moment.authored_replies if text.strip()]
         turned = gist(moment.peer_line)
         start = sum(map(ord, moment.peer_line))  # varied wording, the same for the same line
-        every_asks = self.wording.asks_for(moment)
+        every_asks = self.wording.asks_for(moment, start)
         for asks in every_asks:
-            for n in range(2):
-                question = asks[(start + n) % len(asks)]
+            for n, question in enumerate(asks):
                 if turned:
                     opener = self.wording.reflect[(start + n) % len(self.wording.reflect)].format(gist=turned)
                     found.append(Candidate(f"{opener} {question}", False))
                 else:
                     found.append(Candidate(question, False))
         if turned:  # the last resort, when a reflection of the peer's words reads wrong: what follows it alone
-            found += [Candidate(asks[start % len(asks)], False) for asks in every_asks]
+            found += [Candidate(asks[0], False) for asks in every_asks]
         return found
 
     @staticmethod
