@@ -188,6 +188,13 @@ def overlap_with_training(content_dir: Path, rubric: Rubric, items: list[dict[st
     return sum(1 for item in items if item["reply"].strip().lower() in seen)
 
 
+def offline_grader(content_dir: Path, rubric_id: str) -> tuple[Rubric, OfflineGrader]:
+    """A content folder's rubric and its offline grader, as the app loads them."""
+    rubric_file = content_dir / "rubrics" / f"{rubric_id}.yaml"
+    rubric = load_model(rubric_file, Rubric)
+    return rubric, load_offline_grader(content_dir=content_dir, rubric=rubric, version=content_hash(rubric_file))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("file", nargs="?", type=Path, default=DEFAULT_FILE)
@@ -199,10 +206,8 @@ def main() -> None:
     if args.grader == "llm":
         return llm_main(args)
 
-    rubric_file = args.content_dir / "rubrics" / f"{args.rubric}.yaml"
-    rubric = load_model(rubric_file, Rubric)
     started = time.perf_counter()
-    grader = load_offline_grader(content_dir=args.content_dir, rubric=rubric, version=content_hash(rubric_file))
+    rubric, grader = offline_grader(args.content_dir, args.rubric)
     load_s = time.perf_counter() - started
     items = read_items(args.file)
     cases = [as_case(item) for item in items]

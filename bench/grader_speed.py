@@ -35,14 +35,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.content.catalog import get_catalog  # noqa: E402
-from app.content.loader import content_hash, load_model  # noqa: E402
-from app.content.rubrics import Rubric  # noqa: E402
 from app.grading.features import ReplyCase  # noqa: E402
 from app.grading.moment import CoachingMoment  # noqa: E402
-from app.grading.offline import OfflineGrader, load_offline_grader  # noqa: E402
+from app.grading.offline import OfflineGrader  # noqa: E402
 from app.persona.model_replies import model_replies_for  # noqa: E402
 from app.practice.coaching_moment import coaching_moment  # noqa: E402
 from app.transcript import ContextTurn  # noqa: E402
+from bench.grader import offline_grader  # noqa: E402
 
 FILES = ("crss_examples.jsonl", "crss_checkset.jsonl")
 BATCH = 16
@@ -129,9 +128,7 @@ def main() -> None:
     parser.add_argument("--rubric", default="crss-core")
     parser.add_argument("--rounds", type=int, default=2, help="times each reply is graded")
     args = parser.parse_args()
-    rubric_file = ROOT / "rubrics" / f"{args.rubric}.yaml"
-    rubric = load_model(rubric_file, Rubric)
-    grader = load_offline_grader(content_dir=ROOT, rubric=rubric, version=content_hash(rubric_file))
+    rubric, grader = offline_grader(ROOT, args.rubric)
     cases = read_cases()
     conversation: list[Moment] = [(case, None) for case in cases]
     persona = persona_moments(cases)

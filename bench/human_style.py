@@ -24,12 +24,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.content.loader import content_hash, load_model  # noqa: E402
-from app.content.rubrics import Rubric  # noqa: E402
 from app.grading.features import ReplyCase, encode_cases  # noqa: E402
-from app.grading.offline import OfflineGrader, load_offline_grader  # noqa: E402
+from app.grading.offline import OfflineGrader  # noqa: E402
 from app.grading.scoring import ModelScorer  # noqa: E402
-from bench.grader import as_case, overlap_with_training, ranks, read_items, spearman  # noqa: E402
+from bench.grader import as_case, offline_grader, overlap_with_training, ranks, read_items, spearman  # noqa: E402
 
 DATA = ROOT / "bench" / "data" / "human_style"
 
@@ -133,9 +131,7 @@ def main() -> None:
     parser.add_argument("--rubric", default="crss-core")
     parser.add_argument("--misses", type=int, default=0, help="print each file's N worst misses")
     args = parser.parse_args()
-    rubric_file = ROOT / "rubrics" / f"{args.rubric}.yaml"
-    rubric = load_model(rubric_file, Rubric)
-    grader = load_offline_grader(content_dir=ROOT, rubric=rubric, version=content_hash(rubric_file))
+    rubric, grader = offline_grader(ROOT, args.rubric)
     print(f"human-style proxy {DATA.relative_to(ROOT)}, rubric {rubric.id}, grader {grader.name}")
     forum_empathy(grader, args.misses)
     counsellor_codes(grader, args.misses)
