@@ -191,6 +191,7 @@ def test_a_moment_wording_the_grader_flags_falls_back_to_an_open_question() -> N
         ("the shakes r bad today. day 2 off the bottle", "the shakes are bad today"),
         ("day 2 off the bottle", None),
         ("I'd be honored.", None),
+        ("Me no good with English. I try to say, I feel very alone here.", "you feel very alone here"),
     ],
 )
 def test_the_gist_is_a_sentence_about_someone_said_back_to_them(line: str, expected: str | None) -> None:

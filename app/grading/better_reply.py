@@ -47,6 +47,9 @@ FIRST_TO_SECOND = {
     "i've": "you've", "i'll": "you'll", "i'd": "you'd", "we": "you", "our": "your", "us": "you",
     "ours": "yours", "we're": "you're", "we've": "you've", "ourselves": "yourselves",
 }
+LEAD_IN = re.compile(
+    r"^(?:i (?:try to|want to|wanna|mean to|just want to) say|i mean|honestly|well|anyway|so)\s*[,:]\s*", re.IGNORECASE
+)
 GOING_TO = re.compile(r"\b(I'm|I am|we're|we are)\s+(?:going to|gonna)\b", re.IGNORECASE)
 CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zA-Z'’-]+")
 NAMEABLE_ALWAYS = frozenset({"i", "i'm", "i've", "i'll", "i'd"})
@@ -140,6 +143,7 @@ def gist(peer_line: str) -> str | None:
     """The peer's sentence most worth reflecting (about them, with feeling, not a question), turned toward them."""
     candidates = []
     for sentence in split_sentences(plain(peer_line)):
+        sentence = LEAD_IN.sub("", sentence)  # "I try to say, I feel alone" says "I feel alone"
         tokens = words(sentence)
         if "?" in sentence or not GIST_WORDS[0] <= len(tokens) <= GIST_WORDS[1] or {"you", "your"} & set(tokens):
             continue
