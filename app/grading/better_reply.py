@@ -30,7 +30,7 @@ GIST_WORDS = (4, 24)
 # A sentence with one of these (or a word ending in -ed or -n't) says something of someone: "day 2 off the bottle"
 # does not, and reads wrong after "It sounds like".
 VERBS = frozenset(
-    "is are was were am be been being 's 're 've have has had do does did can could will would shall should may might"
+    "is are was were am be been being have has had do does did can could will would shall should may might"
     " must keep keeps kept feel feels felt get gets got go goes went make makes made take takes took need needs want"
     " wants think thinks know knows say says said tell tells told miss misses hate hates love loves wish wishes hope"
     " hopes try tries lose loses lost find finds found leave leaves left use uses drink drinks drank smoke smokes quit"
