@@ -55,9 +55,10 @@ def expected_levels(grader: OfflineGrader, cases: Sequence[ReplyCase]) -> dict[s
     return {key: probs.sum(axis=1) for key, (_, probs) in scorer.model.predict(features).items()}
 
 
-def graded_levels(grader: OfflineGrader, cases: Sequence[ReplyCase], key: str) -> np.ndarray:
-    """The level the grader gives each reply on one dimension, as a trainee would see it."""
-    return np.array([grader.score_replies(c.context, [c.reply])[0][key] for c in cases])
+def graded_levels(grader: OfflineGrader, cases: Sequence[ReplyCase]) -> dict[str, np.ndarray]:
+    """Per dimension, the level the grader gives each reply, as a trainee would see it."""
+    graded = [grader.score_replies(c.context, [c.reply])[0] for c in cases]
+    return {key: np.array([levels[key] for levels in graded]) for key in grader.rubric.keys}
 
 
 def forum_empathy(grader: OfflineGrader, misses: int) -> None:
@@ -65,7 +66,7 @@ def forum_empathy(grader: OfflineGrader, misses: int) -> None:
     cases = [as_case(i) for i in items]
     gold = np.array([i["empathy_level"] for i in items])
     expected = expected_levels(grader, cases)["empathy"]
-    level = graded_levels(grader, cases, "empathy")
+    level = graded_levels(grader, cases)["empathy"]
     print(f"(a) forum replies ({len(items)}): empathy Spearman, predicted level {spearman(gold, level):.3f}, "
           f"expected level {spearman(gold, expected):.3f}")
     by_level = ", ".join(f"gold {g}: {expected[gold == g].mean():.2f}" for g in sorted(set(gold.tolist())))
@@ -84,7 +85,8 @@ def counsellor_codes(grader: OfflineGrader, misses: int) -> None:
         "authority": expected["authority"],
         "max(pressure, authority)": np.maximum(expected["pressure"], expected["authority"]),
     }
-    levels = np.maximum(graded_levels(grader, cases, "pressure"), graded_levels(grader, cases, "authority"))
+    graded = graded_levels(grader, cases)
+    levels = np.maximum(graded["pressure"], graded["authority"])
     print(f"(b) counsellor speech ({len(items)}: {directing.sum()} directing, {(~directing).sum()} autonomy): "
           + ", ".join(f"AUROC {name} {auroc(s, directing):.3f}" for name, s in scores.items())
           + f"; predicted max level {auroc(levels.astype(float), directing):.3f}")
