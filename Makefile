@@ -11,7 +11,7 @@ LLM_PORT ?= 8088
 CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
 export CMAKE_ARGS
 
-.PHONY: install run test test-postgres lint bench train validate llm-local
+.PHONY: install run test test-postgres lint bench train validate llm-local export-encoder
 
 # The app alone (what `make run` needs), and the app with everything the tests use.
 $(VENV)/.installed-app: pyproject.toml
@@ -46,6 +46,10 @@ validate: install
 train: install
 	$(PY) -m app train --rubric crss-core
 	$(PY) -m app train --rubric mi-consistency
+
+export-encoder: install  ## rebuild app/grading/models/ from the float MiniLM weights (needs PyTorch); then `make train`
+	$(PY) -m pip install --quiet -e '.[export]'
+	$(PY) scripts/export_encoder.py
 
 bench: install  ## grader accuracy and speed, then the load checks (a class at once, streams at once) on SQLite
 	$(PY) bench/grader.py

@@ -168,7 +168,7 @@ def write_tiny_content(root: Path) -> Path:
     for n in range(48):
         peer, action, warm = PEERS[n % 6], ACTIONS[n % 5], WARM[n % 4]
         pushy = n % 2 == 0
-        reply = warm + (PUSHY if pushy else GENTLE)[n % 4].format(a=action)
+        reply = warm + (PUSHY if pushy else GENTLE)[n // 2 % 4].format(a=action)  # every form, both ways
         labels = {"pushy": 3 if pushy else 0, "warmth": 2 if warm else 0}
         lines.append(json.dumps({"id": n, "context": [{"role": "peer", "text": peer}], "reply": reply,
                                  "labels": labels}))
@@ -187,8 +187,8 @@ def test_training_a_new_rubric_gives_a_working_grader(tmp_path: Path) -> None:
     tiny = load_offline_grader(content_dir=tmp_path, rubric=rubric, version=content_hash(rubric_file))
     assert tiny.name == "offline"
     context = [ContextTurn(role="peer", text="I can't sleep again.")]
-    pushy = tiny.grade_now(context=context, reply="You have to call your sister today.")
-    gentle = tiny.grade_now(context=context, reply="Would you want to take a walk at some point?")
+    pushy = tiny.grade_now(context=context, reply="You have to call your landlord today.")  # an action not trained on
+    gentle = tiny.grade_now(context=context, reply="Would you want to see a counsellor at some point?")
     assert set(pushy.scores) == {"pushy", "warmth"}
     assert pushy.scores["pushy"] >= 2 > gentle.scores["pushy"]
     assert pushy.coaching.points and pushy.coaching.points[0].better_reply

