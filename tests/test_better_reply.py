@@ -192,6 +192,9 @@ def test_a_moment_wording_the_grader_flags_falls_back_to_an_open_question() -> N
         ("day 2 off the bottle", None),
         ("I'd be honored.", None),
         ("Me no good with English. I try to say, I feel very alone here.", "you feel very alone here"),
+        ("I don't trust doctors. They got me hooked in the first place.", "you don't trust doctors"),
+        ("They got me hooked on pills after the surgery.", "they got you hooked on pills after the surgery"),
+        ("I think I'm going to tell my kids about it.", "you're thinking you might tell your kids about it"),
     ],
 )
 def test_the_gist_is_a_sentence_about_someone_said_back_to_them(line: str, expected: str | None) -> None:

@@ -50,7 +50,11 @@ FIRST_TO_SECOND = {
 LEAD_IN = re.compile(
     r"^(?:i (?:try to|want to|wanna|mean to|just want to) say|i mean|honestly|well|anyway|so)\s*[,:]\s*", re.IGNORECASE
 )
+# A later sentence that starts with one of these leans on the one before ("They got me hooked"): said back alone,
+# its "they" points at nobody.
+BACK_REFERENCES = frozenset("they he she it that this those these them".split())
 GOING_TO = re.compile(r"\b(I'm|I am|we're|we are)\s+(?:going to|gonna)\b", re.IGNORECASE)
+THINK_GOING_TO = re.compile(r"\bI think (?:I'm|I am)\s+(?:going to|gonna)\b", re.IGNORECASE)
 CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zA-Z'’-]+")
 NAMEABLE_ALWAYS = frozenset({"i", "i'm", "i've", "i'll", "i'd"})
 FEELING = re.compile(
@@ -134,6 +138,7 @@ def turned_toward(sentence: str) -> str:
         return FIRST_TO_SECOND.get(word.lower().replace("’", "'"), word)
 
     spoken = re.sub(r"\b(I|we) was\b", r"\1 were", sentence.strip().rstrip(".!?…").strip(), flags=re.IGNORECASE)
+    spoken = THINK_GOING_TO.sub("I'm thinking I might", spoken)  # "you think you're…" reads as a put-down
     spoken = GOING_TO.sub(r"\1 planning to", spoken)  # "you're going to tell them" reads as an order
     turned = re.sub(r"[A-Za-z'’]+", swap, spoken)
     return turned[:1].lower() + turned[1:] if not CAPITALISED.match(turned[:1] + " ") else turned
@@ -142,7 +147,7 @@ def turned_toward(sentence: str) -> str:
 def gist(peer_line: str) -> str | None:
     """The peer's sentence most worth reflecting (about them, with feeling, not a question), turned toward them."""
     candidates = []
-    for sentence in split_sentences(plain(peer_line)):
+    for position, sentence in enumerate(split_sentences(plain(peer_line))):
         sentence = LEAD_IN.sub("", sentence)  # "I try to say, I feel alone" says "I feel alone"
         tokens = words(sentence)
         if "?" in sentence or not GIST_WORDS[0] <= len(tokens) <= GIST_WORDS[1] or {"you", "your"} & set(tokens):
@@ -152,10 +157,11 @@ def gist(peer_line: str) -> str | None:
             continue
         about_them = dropped or any(t in FIRST_TO_SECOND for t in tokens)
         said = f"I {sentence[:1].lower()}{sentence[1:]}" if dropped else sentence
-        candidates.append((about_them, bool(FEELING.search(sentence)), -abs(len(tokens) - 12), said))
+        stands_alone = position == 0 or tokens[0] not in BACK_REFERENCES
+        candidates.append((about_them, stands_alone, bool(FEELING.search(sentence)), -abs(len(tokens) - 12), said))
     if not candidates:
         return None
-    return turned_toward(max(candidates)[3])
+    return turned_toward(max(candidates)[-1])
 
 
 def particulars(text: str, wording: Wording) -> set[str]:
