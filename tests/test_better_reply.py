@@ -151,6 +151,7 @@ def says_of(kind: str) -> list[str]:
         ("Would you come to my daughter's baptism? I'd be honored.", "invitation"),
         ("Can I crash at your place just for tonight? My roommate kicked me out.", "favour"),
         ("You always know what to say. I wish you were my mom.", "attachment"),
+        ("I got an extra ticket to the game Saturday, want it? You've helped me a lot.", "gift"),
     ],
 )
 def test_a_moment_that_asks_something_of_the_trainee_is_answered_in_its_own_wording(line: str, kind: str) -> None:

@@ -40,8 +40,11 @@ VERBS = frozenset(
 # "you lost the rent money Friday".
 DROPPED_SUBJECT_VERBS = frozenset(
     "lost got went had made took found left spent told quit relapsed used drank smoked missed slipped started stopped"
-    " feel feeling been can't don't didn't couldn't haven't need want think thought wish hate love miss".split()
+    " paid passed failed skipped called finished moved picked"
+    " feel feeling been can't don't didn't couldn't haven't need want think thought wish hate love miss"
+    " might gonna wanna gotta".split()
 )
+LEADING_ADVERBS = frozenset("just finally still also really never already almost".split())  # "Just paid off my fines"
 FIRST_TO_SECOND = {
     "i": "you", "me": "you", "my": "your", "mine": "yours", "myself": "yourself", "am": "are", "i'm": "you're",
     "i've": "you've", "i'll": "you'll", "i'd": "you'd", "we": "you", "our": "your", "us": "you",
@@ -150,9 +153,10 @@ def gist(peer_line: str) -> str | None:
     for position, sentence in enumerate(split_sentences(plain(peer_line))):
         sentence = LEAD_IN.sub("", sentence)  # "I try to say, I feel alone" says "I feel alone"
         tokens = words(sentence)
-        if "?" in sentence or not GIST_WORDS[0] <= len(tokens) <= GIST_WORDS[1] or {"you", "your"} & set(tokens):
+        if "?" in sentence or not GIST_WORDS[0] <= len(tokens) <= GIST_WORDS[1] or _names_the_listener(tokens):
             continue
-        dropped = tokens[0] in DROPPED_SUBJECT_VERBS
+        verb = tokens[1] if tokens[0] in LEADING_ADVERBS else tokens[0]
+        dropped = verb in DROPPED_SUBJECT_VERBS
         if not (dropped or any(t in VERBS or t in FIRST_TO_SECOND or t.endswith(("ed", "n't")) for t in tokens)):
             continue
         about_them = dropped or any(t in FIRST_TO_SECOND for t in tokens)
@@ -162,6 +166,11 @@ def gist(peer_line: str) -> str | None:
     if not candidates:
         return None
     return turned_toward(max(candidates)[-1])
+
+
+def _names_the_listener(tokens: Sequence[str]) -> bool:
+    """Whether a sentence is about the trainee ("You've done so much for me"): said back, it would be garbled."""
+    return any(t == "you" or t.startswith(("you'", "your")) for t in tokens)
 
 
 def particulars(text: str, wording: Wording) -> set[str]:
