@@ -225,3 +225,23 @@ def test_the_cross_validated_estimate_predicts_every_training_case_out_of_fold(t
     assert len(gold) == len(predicted) == 48 + 2
     assert set(predicted.tolist()) <= {0, 1, 2, 3, 4}
     assert ((gold >= 2) == (predicted >= 2)).mean() > 0.8, "the pushy replies are easy to tell apart"
+
+
+def test_a_tip_with_a_crisis_script_is_offered_only_in_a_crisis(grader: OfflineGrader) -> None:
+    from app.grading.context_cues import carries_crisis_script
+    from app.grading.moment import CoachingMoment
+
+    reply = "You need to call 988 right now and get yourself to a meeting tonight, no excuses."
+    ordinary = [ContextTurn(role="peer", text="Work was slow today. I might skip the meeting tonight.")]
+    crisis = [ContextTurn(role="peer", text="I have the pills in my hand and I don't want to be here anymore.")]
+    tips = {tip for d in grader.rubric.dimensions for tip in d.coaching_tips if carries_crisis_script(tip)}
+    assert tips
+
+    def offered(context: list[ContextTurn]) -> set[str]:
+        grade = grader.grade_now(context=context, reply=reply, moment=CoachingMoment.from_context(context))
+        assert grade.scores["pressure"] >= 2
+        shown = " ".join(p.what_to_change + p.better_reply for p in grade.coaching.points)
+        return {tip for tip in tips if tip in shown}
+
+    assert offered(ordinary) == set()
+    assert offered(crisis)

@@ -16,6 +16,7 @@ import numpy as np
 from app.config import PROJECT_ROOT
 from app.content.rubrics import Dimension, Rubric
 from app.grading.base import Coaching, CoachingPoint
+from app.grading.context_cues import carries_crisis_script
 from app.grading.embeddings import FloatArray, SentenceEncoder
 from app.grading.scoring import ReplyAnalysis
 
@@ -72,15 +73,16 @@ class CoachComposer:
         skills = [d.key for d in self.rubric.dimensions if d.kind == "skill" and analysis.scores[d.key] < 2]
         return risks or skills
 
-    def compose(self, analysis: ReplyAnalysis, better: str = "") -> Coaching:
-        """Coaching for a graded reply; `better` is the better reply chosen for its moment (see better_reply.py)."""
+    def compose(self, analysis: ReplyAnalysis, better: str = "", *, crisis: bool = False) -> Coaching:
+        """Coaching for a graded reply; `better` is the better reply chosen for its moment (see better_reply.py).
+        Outside a `crisis` moment no tip with a crisis script is offered."""
         risks = [d for d in self.rubric.dimensions if d.kind == "risk"]
         skills = [d for d in self.rubric.dimensions if d.kind == "skill"]
         flagged = [d for d in risks if analysis.scores[d.key] >= 2]
-        points = [self._risk_point(d, analysis, better) for d in flagged]
+        points = [self._risk_point(d, analysis, better, crisis) for d in flagged]
         low_skills = [d for d in skills if analysis.scores[d.key] < 2]
         if not flagged:
-            points += [self._skill_point(d, analysis, better) for d in low_skills]
+            points += [self._skill_point(d, analysis, better, crisis) for d in low_skills]
         worked = self._worked(analysis, risks, skills)
         if flagged:
             strong = any(analysis.scores[d.key] >= 2 for d in skills)
@@ -106,10 +108,10 @@ class CoachComposer:
             worked.append(self.macros.worked_avoided(avoided))
         return [_text(w) for w in worked] or [_text(self.macros.worked_fallback())]
 
-    def _risk_point(self, dim: Dimension, analysis: ReplyAnalysis, better: str) -> CoachingPoint:
+    def _risk_point(self, dim: Dimension, analysis: ReplyAnalysis, better: str, crisis: bool) -> CoachingPoint:
         level, evidence = analysis.scores[dim.key], analysis.evidence.get(dim.key, [])
         focus = analysis.sentences[analysis.top_sentence(dim.key)]
-        tip = self._closest(dim.coaching_tips, analysis.encoded.sentence_vecs[analysis.top_sentence(dim.key)])
+        tip = self._closest(_tips(dim, crisis), analysis.encoded.sentence_vecs[analysis.top_sentence(dim.key)])
         change = self.macros.what_to_change(dim.name, level, evidence or [focus], dim.anchors[level], tip)
         return CoachingPoint(
             dimension=dim.key, name=dim.name, level=level, evidence=evidence or [focus],
@@ -117,9 +119,9 @@ class CoachComposer:
             why_now=self._why_now(dim, analysis), better_reply=better or tip,
         )
 
-    def _skill_point(self, dim: Dimension, analysis: ReplyAnalysis, better: str) -> CoachingPoint:
+    def _skill_point(self, dim: Dimension, analysis: ReplyAnalysis, better: str, crisis: bool) -> CoachingPoint:
         level = analysis.scores[dim.key]
-        tip = self._closest(dim.coaching_tips, analysis.encoded.reply_vec)
+        tip = self._closest(_tips(dim, crisis), analysis.encoded.reply_vec)
         return CoachingPoint(
             dimension=dim.key, name=dim.name, level=level,
             evidence=analysis.evidence.get(dim.key, []),
@@ -136,6 +138,11 @@ class CoachComposer:
         if len(texts) == 1:
             return texts[0]
         return texts[int(np.argmax(self.vectors(texts) @ vec))]
+
+
+def _tips(dim: Dimension, crisis: bool) -> list[str]:
+    """The dimension's tips that fit the moment: one with a crisis script only in a crisis."""
+    return [t for t in dim.coaching_tips if crisis or not carries_crisis_script(t)] or dim.coaching_tips
 
 
 def _pairs(analysis: ReplyAnalysis) -> list[tuple[str, Any]]:

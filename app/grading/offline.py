@@ -81,7 +81,7 @@ class OfflineGrader:
                 Grade(
                     scores=dict(analysis.scores),
                     evidence=analysis.evidence,
-                    coaching=self.coach.compose(analysis, better),
+                    coaching=self.coach.compose(analysis, better, crisis=moment.crisis),
                     grader=self.name,
                 )
             )
