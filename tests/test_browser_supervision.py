@@ -187,6 +187,16 @@ def test_phone_width_keeps_the_peers_reply_in_view_and_pages_fit(pilot_url: str)
             assert peer_box and grade_box and peer_box["y"] < grade_box["y"], "the reply comes before the coaching"
             composer = page.locator("#composer").bounding_box()
             assert composer and peer_box["y"] < composer["y"], "the reply is not hidden behind the message box"
+        short = "Okay, I hear you."  # a short message stays on one line: its bubble is not squeezed to its longest word
+        page.locator("#message").fill(short)
+        page.get_by_role("button", name="Send").click()
+        text = page.locator(".exchange").nth(3).locator(".message-trainee .text")
+        expect(text).to_have_text(short)
+        lines = (
+            "el => { const r = document.createRange(); r.selectNodeContents(el);"
+            " return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size; }"
+        )
+        assert text.evaluate(lines) == 1
         page.screenshot(path=str(SHOTS / "chat-phone.png"))
         no_sideways_scroll(page)
 
