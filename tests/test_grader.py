@@ -245,3 +245,10 @@ def test_a_tip_with_a_crisis_script_is_offered_only_in_a_crisis(grader: OfflineG
 
     assert offered(ordinary) == set()
     assert offered(crisis)
+
+
+def test_the_tip_for_a_missing_skill_fits_the_peers_moment(grader: OfflineGrader) -> None:
+    good_news = [ContextTurn(role="peer", text="I passed my drug test today!")]
+    grade = grader.grade_now(context=good_news, reply="Ok, next topic.")
+    [empathy] = [p for p in grade.coaching.points if p.dimension == "empathy"]
+    assert "celebrate small victories" in empathy.what_to_change

@@ -121,7 +121,9 @@ class CoachComposer:
 
     def _skill_point(self, dim: Dimension, analysis: ReplyAnalysis, better: str, crisis: bool) -> CoachingPoint:
         level = analysis.scores[dim.key]
-        tip = self._closest(_tips(dim, crisis), analysis.encoded.reply_vec)
+        encoded = analysis.encoded  # what to add depends on the moment as much as on the reply
+        moment = encoded.reply_vec if encoded.peer_vec is None else encoded.reply_vec + encoded.peer_vec
+        tip = self._closest(_tips(dim, crisis), moment)
         return CoachingPoint(
             dimension=dim.key, name=dim.name, level=level,
             evidence=analysis.evidence.get(dim.key, []),
