@@ -252,3 +252,15 @@ def test_the_tip_for_a_missing_skill_fits_the_peers_moment(grader: OfflineGrader
     grade = grader.grade_now(context=good_news, reply="Ok, next topic.")
     [empathy] = [p for p in grade.coaching.points if p.dimension == "empathy"]
     assert "celebrate small victories" in empathy.what_to_change
+
+
+def test_a_warm_no_to_a_boundary_test_is_named_in_what_worked(grader: OfflineGrader) -> None:
+    invitation = [ContextTurn(role="peer", text="Will you come to my birthday dinner Saturday? It would mean a lot.")]
+    no = "Thank you for asking, that means a lot. I keep my role separate from my personal life, so I won't come."
+    held = grader.grade_now(context=invitation, reply=no)
+    assert all(held.scores[k] < 2 for k in RISKS)
+    assert any("kind no" in line and "I won't come" in line for line in held.coaching.worked)
+    went = grader.grade_now(context=invitation, reply="Yes! I'd love to come, count me in.")
+    assert not any("kind no" in line for line in went.coaching.worked)
+    elsewhere = grader.grade_now(context=SLIP, reply="I won't tell you what to do. What do you make of it?")
+    assert not any("kind no" in line for line in elsewhere.coaching.worked)

@@ -16,7 +16,7 @@ import numpy as np
 from app.config import PROJECT_ROOT
 from app.content.rubrics import Dimension, Rubric
 from app.grading.base import Coaching, CoachingPoint
-from app.grading.context_cues import carries_crisis_script
+from app.grading.context_cues import carries_crisis_script, declined, peer_tests_boundary
 from app.grading.embeddings import FloatArray, SentenceEncoder
 from app.grading.scoring import ReplyAnalysis
 
@@ -101,6 +101,10 @@ class CoachComposer:
                 worked.append(self.macros.worked_skill(dim.name, sentence))
             elif level == 1:
                 worked.append(self.macros.worked_some_skill(dim.name, sentence))
+        if _clean(analysis.scores, risks) and peer_tests_boundary(analysis.encoded.case.last_text("peer")):
+            no = next((s for s in analysis.sentences if declined(s)), None)
+            if no:
+                worked.append(self.macros.worked_held_boundary(no))
         if any("?" in s and _clean(score.levels, risks) for s, score in _pairs(analysis)):
             worked.append(self.macros.worked_question())
         avoided = [d.name.lower() for d in risks if analysis.scores[d.key] == 0]

@@ -64,6 +64,11 @@ def peer_tests_boundary(peer_text: str) -> bool:
     return bool(BOUNDARY_ASK.search(peer_text))
 
 
+def declined(reply: str) -> bool:
+    """Whether a reply says no to something, or names the limits of the role."""
+    return bool(DECLINES.search(reply))
+
+
 def carries_crisis_script(text: str) -> bool:
     return bool(CRISIS_SCRIPT.search(text))
 
@@ -77,7 +82,7 @@ def context_cue_values(reply: str, peer_text: str) -> list[float]:
         float(asks),
         float(crisis),
         float(asks and bool(AGREES.search(reply)) and not DECLINES.search(reply)),
-        float(asks and bool(DECLINES.search(reply))),
+        float(asks and declined(reply)),
         float(script and crisis),
         float(script and not crisis),
         min(first_person, 24) / 12,  # how much of a long reply is about the trainee
