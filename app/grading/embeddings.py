@@ -37,8 +37,8 @@ def encoder_fingerprint() -> str:
 class SentenceEncoder:
     """Mean-pooled, L2-normalised MiniLM embeddings for a batch of texts."""
 
-    def __init__(self, *, threads: int) -> None:
-        """`threads` per inference (see `use_threads`)."""
+    def __init__(self, *, threads: int, model_path: Path = SHIPPED_MODEL_PATH) -> None:
+        """`threads` per inference (see `use_threads`); `model_path` another export of the same model."""
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -49,7 +49,7 @@ class SentenceEncoder:
         # idle threads sleep instead of spinning: the grader shares the CPU with the web app and the LLM
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._session = ort.InferenceSession(
-            str(SHIPPED_MODEL_PATH), sess_options=options, providers=["CPUExecutionProvider"]
+            str(model_path), sess_options=options, providers=["CPUExecutionProvider"]
         )
         self._tokenizer = Tokenizer.from_file(str(TOKENIZER_PATH))
         self._tokenizer.enable_truncation(max_length=MAX_TOKENS)
