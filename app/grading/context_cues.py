@@ -81,7 +81,7 @@ def context_cue_values(reply: str, peer_text: str) -> list[float]:
     return [
         float(asks),
         float(crisis),
-        float(asks and bool(AGREES.search(reply)) and not DECLINES.search(reply)),
+        float(asks and bool(AGREES.search(reply)) and not declined(reply)),
         float(asks and declined(reply)),
         float(script and crisis),
         float(script and not crisis),
