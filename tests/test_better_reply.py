@@ -33,7 +33,7 @@ class ScriptedScores:
 
 
 def moment(*authored: str, crisis: bool = False, terms: frozenset[str] = frozenset()) -> CoachingMoment:
-    return CoachingMoment(peer_line=PEER, authored_replies=authored, persona_terms=terms, crisis=crisis)
+    return CoachingMoment(peer_line=PEER, authored_replies=authored, briefed_terms=terms, crisis=crisis)
 
 
 def chooser(scores: ScriptedScores | None = None) -> BetterReplies:
@@ -89,7 +89,11 @@ def test_the_gist_skips_questions_and_lines_about_the_trainee() -> None:
     )
 
 
-def test_a_reply_naming_someone_outside_the_conversation_and_persona_is_rejected() -> None:
+def test_a_request_to_be_let_do_something_is_said_back_as_a_wish() -> None:
+    assert gist("Let me try it myself first. I'll tell you how it goes.") == "you'd like to try it yourself first"
+
+
+def test_a_reply_naming_someone_outside_the_conversation_and_briefing_is_rejected() -> None:
     stranger = "It sounds like you're scared of losing time with Tyler. What's that like?"
     assert particulars(stranger, WORDING) == {"tyler"}
     assert chooser().choose(moment(stranger), CONTEXT, ["empathy"]) != stranger
@@ -121,14 +125,26 @@ def test_nothing_that_passes_gives_an_empty_better_reply() -> None:
     assert everything_flagged.choose(moment("Whatever you say."), CONTEXT, ["authority"]) == ""
 
 
-def test_the_moment_of_a_turn_carries_this_personas_words_and_the_crisis() -> None:
+def test_the_moment_of_a_turn_carries_what_the_trainee_was_told_and_the_crisis() -> None:
     dana = CATALOG.persona("dana-alcohol")
     history = [ContextTurn(role="peer", text="Some nights I think everyone would be better off without me.")]
     found = coaching_moment(persona=dana, history=history)
     assert found.peer_line == history[0].text and found.crisis
-    assert {"tyler", "karen", "rockford"} <= found.persona_terms
-    other = CATALOG.persona("omar-tell-me-what-to-do")
-    assert "tyler" not in coaching_moment(persona=other, history=history).persona_terms
+    assert terms_of([dana.name, dana.summary]) == found.briefed_terms
+    assert "greg" not in found.briefed_terms  # in her file, but she has to say it first
+
+
+def test_an_authored_reply_naming_what_this_telling_left_out_is_passed_over() -> None:
+    """A model reply shared by several tellings of one moment may name a detail only one of them says."""
+    dana = CATALOG.persona("dana-alcohol")
+    line = "Before I say more: this is just between us. Nobody. Not my counselor, not anybody. Okay?"
+    context = [ContextTurn(role="peer", text=line)]
+    naming = "I can hear how much you want to protect Greg's kids, Dana. What would help?"
+    briefed = terms_of([dana.name])
+    found = CoachingMoment(peer_line=line, authored_replies=(naming,), briefed_terms=briefed, crisis=False)
+    assert chooser().choose(found, context, ["boundaries"]) != naming
+    said = [ContextTurn(role="peer", text="Greg called again."), ContextTurn(role="trainee", text="Oh?"), *context]
+    assert chooser().choose(found, said, ["boundaries"]) == naming
 
 
 def test_terms_are_lower_case_words() -> None:
@@ -136,7 +152,7 @@ def test_terms_are_lower_case_words() -> None:
 
 
 def peer_moment(line: str) -> CoachingMoment:
-    return CoachingMoment(peer_line=line, authored_replies=(), persona_terms=frozenset(), crisis=False)
+    return CoachingMoment(peer_line=line, authored_replies=(), briefed_terms=frozenset(), crisis=False)
 
 
 def says_of(kind: str) -> list[str]:

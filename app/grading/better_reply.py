@@ -4,7 +4,8 @@ It is one of the model replies authored with the peer's line, the one that best 
 trainee's reply lacked; where none was authored (or none passes), it is composed from the peer's
 own words: a reflection of what they said, then an open question, in wording from
 `prompts/coaching/better_reply.yaml`. Every candidate must pass three checks: it names no person,
-substance or event that is not in this conversation or the persona's file; the grader itself
+substance or event that is not in this conversation or the persona's briefing (its name and summary:
+a model reply authored for one telling of a story must not name what this telling left out); the grader itself
 flags nothing in it (no risk at 2 or more, empathy at 2 or more); and it carries no crisis script
 outside a crisis moment.
 """
@@ -56,6 +57,7 @@ LEAD_IN = re.compile(
 # A later sentence that starts with one of these leans on the one before ("They got me hooked"): said back alone,
 # its "they" points at nobody.
 BACK_REFERENCES = frozenset("they he she it that this those these them".split())
+LET_ME = re.compile(r"^let me\b", re.IGNORECASE)  # "Let me try it" is said back as "you'd like to try it"
 GOING_TO = re.compile(r"\b(I'm|I am|we're|we are)\s+(?:going to|gonna)\b", re.IGNORECASE)
 THINK_GOING_TO = re.compile(r"\bI think (?:I'm|I am)\s+(?:going to|gonna)\b", re.IGNORECASE)
 CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zA-Z'’-]+")
@@ -151,7 +153,7 @@ def gist(peer_line: str) -> str | None:
     """The peer's sentence most worth reflecting (about them, with feeling, not a question), turned toward them."""
     candidates = []
     for position, sentence in enumerate(split_sentences(plain(peer_line))):
-        sentence = LEAD_IN.sub("", sentence)  # "I try to say, I feel alone" says "I feel alone"
+        sentence = LET_ME.sub("I'd like to", LEAD_IN.sub("", sentence))  # "I try to say, I feel alone": "I feel alone"
         tokens = words(sentence)
         if "?" in sentence or not GIST_WORDS[0] <= len(tokens) <= GIST_WORDS[1] or _names_the_listener(tokens):
             continue
@@ -216,8 +218,8 @@ class BetterReplies:
 
     @staticmethod
     def allowed_terms(moment: CoachingMoment, context: Sequence[ContextTurn]) -> frozenset[str]:
-        """What a better reply may name: the words of the persona's file and of this conversation."""
-        return moment.persona_terms | terms_of([t.text for t in context] + [moment.peer_line])
+        """What a better reply may name: the words of the persona's briefing and of this conversation."""
+        return moment.briefed_terms | terms_of([t.text for t in context] + [moment.peer_line])
 
     def fits(self, text: str, moment: CoachingMoment, allowed: frozenset[str]) -> bool:
         """Names nothing outside `allowed` (see allowed_terms); no crisis script outside a crisis."""

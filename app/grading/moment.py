@@ -23,12 +23,13 @@ def terms_of(texts: Iterable[str]) -> frozenset[str]:
 
 @dataclass(frozen=True)
 class CoachingMoment:
-    """The peer's line the trainee answered, the model replies authored with it, the words of the
-    persona's file (what a better reply may name besides the conversation) and whether it is a crisis."""
+    """The peer's line the trainee answered, the model replies authored with it, the words the trainee
+    was told about the persona before the conversation (its name and summary: what a better reply may
+    name besides the conversation itself) and whether it is a crisis."""
 
     peer_line: str
     authored_replies: tuple[str, ...]
-    persona_terms: frozenset[str]
+    briefed_terms: frozenset[str]
     crisis: bool
 
     @classmethod
@@ -36,5 +37,5 @@ class CoachingMoment:
         """The moment as far as the conversation alone tells it (no persona file, nothing authored)."""
         peer_line = next((t.text for t in reversed(list(context)) if t.role == "peer"), "")
         return cls(
-            peer_line=peer_line, authored_replies=(), persona_terms=frozenset(), crisis=peer_in_crisis(peer_line)
+            peer_line=peer_line, authored_replies=(), briefed_terms=frozenset(), crisis=peer_in_crisis(peer_line)
         )
