@@ -93,6 +93,31 @@ def test_a_request_to_be_let_do_something_is_said_back_as_a_wish() -> None:
     assert gist("Let me try it myself first. I'll tell you how it goes.") == "you'd like to try it yourself first"
 
 
+@pytest.mark.parametrize("line", ["Okay. I heard you. Now hear me: no.", "Ha. Tell Franklin I showed up, that's all."])
+def test_a_request_of_the_listener_is_not_said_back(line: str) -> None:
+    found = gist(line)
+    assert found is None or not found.startswith(("now hear", "tell"))
+
+
+def test_a_reaction_to_the_last_reply_gets_a_repair_first() -> None:
+    reacting = CoachingMoment(
+        peer_line=PEER, authored_replies=(), briefed_terms=frozenset(), crisis=False, reaction="pushed"
+    )
+    assert chooser().choose(reacting, CONTEXT, ["pressure"]) in WORDING.repair["pushed"]
+    in_crisis = CoachingMoment(
+        peer_line=PEER, authored_replies=(), briefed_terms=frozenset(), crisis=True, reaction="pushed"
+    )
+    assert chooser().choose(in_crisis, CONTEXT, ["pressure"]) not in WORDING.repair["pushed"]
+    assert chooser().choose(moment(), CONTEXT, ["pressure"]) not in WORDING.repair["pushed"]
+
+
+def test_the_moment_knows_which_reaction_the_peers_line_voices() -> None:
+    walt = CATALOG.persona("walt-returned-to-use")
+    line = f"Mm. {walt.reactions['pushed'].lines[1]}"
+    assert coaching_moment(persona=walt, history=[ContextTurn(role="peer", text=line)]).reaction == "pushed"
+    assert coaching_moment(persona=walt, history=CONTEXT).reaction is None
+
+
 def test_a_reply_naming_someone_outside_the_conversation_and_briefing_is_rejected() -> None:
     stranger = "It sounds like you're scared of losing time with Tyler. What's that like?"
     assert particulars(stranger, WORDING) == {"tyler"}

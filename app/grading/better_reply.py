@@ -1,13 +1,14 @@
 """The better reply of a coaching note: written for this peer and this moment, and checked.
 
 It is one of the model replies authored with the peer's line, the one that best fixes what the
-trainee's reply lacked; where none was authored (or none passes), it is composed from the peer's
-own words: a reflection of what they said, then an open question, in wording from
-`prompts/coaching/better_reply.yaml`. Every candidate must pass three checks: it names no person,
+trainee's reply lacked. Where none was authored (or none passes), it is composed in wording from
+`prompts/coaching/better_reply.yaml`: where the peer's line reacts to how the trainee's last reply
+landed (pushed, talked down, taken over), a repair that owns the misstep; otherwise the peer's own
+words said back, then an open question. Every candidate must pass three checks: it names no person,
 substance or event that is not in this conversation or the persona's briefing (its name and summary:
-a model reply authored for one telling of a story must not name what this telling left out); the grader itself
-flags nothing in it (no risk at 2 or more, empathy at 2 or more); and it carries no crisis script
-outside a crisis moment.
+a model reply authored for one telling of a story must not name what this telling left out); the
+grader itself flags nothing in it (no risk at 2 or more, empathy at 2 or more); and it carries no
+crisis script outside a crisis moment.
 """
 
 import re
@@ -46,6 +47,9 @@ DROPPED_SUBJECT_VERBS = frozenset(
     " might gonna wanna gotta".split()
 )
 LEADING_ADVERBS = frozenset("just finally still also really never already almost".split())  # "Just paid off my fines"
+# A sentence that starts with one of these asks something of the listener ("Now hear me: no.", "Tell Franklin I
+# came."): said back, it is garbled ("So now hear you: no.").
+REQUESTS = frozenset("tell hear listen give call leave stop look write say ask check put bring send".split())
 FIRST_TO_SECOND = {
     "i": "you", "me": "you", "my": "your", "mine": "yours", "myself": "yourself", "am": "are", "i'm": "you're",
     "i've": "you've", "i'll": "you'll", "i'd": "you'd", "we": "you", "our": "your", "us": "you",
@@ -104,6 +108,10 @@ class Wording(StrictModel):
     reflect: list[str] = Field(min_length=1, description="Openers with {gist}, the peer's words turned to them")
     ask: list[str] = Field(min_length=1, description="Open questions that hand the conversation back")
     crisis_ask: list[str] = Field(min_length=1, description="What to ask in a crisis moment")
+    repair: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="By reaction kind: what to say when the peer's line answers how the last reply landed",
+    )
     moments: list[MomentWording] = Field(default_factory=list, description="Moments that call for more")
     particulars: Particulars
 
@@ -157,7 +165,9 @@ def gist(peer_line: str) -> str | None:
         tokens = words(sentence)
         if "?" in sentence or not GIST_WORDS[0] <= len(tokens) <= GIST_WORDS[1] or _names_the_listener(tokens):
             continue
-        verb = tokens[1] if tokens[0] in LEADING_ADVERBS else tokens[0]
+        verb = tokens[1] if tokens[0] in LEADING_ADVERBS | {"now", "please"} else tokens[0]
+        if verb in REQUESTS:
+            continue
         dropped = verb in DROPPED_SUBJECT_VERBS
         if not (dropped or any(t in VERBS or t in FIRST_TO_SECOND or t.endswith(("ed", "n't")) for t in tokens)):
             continue
@@ -199,11 +209,14 @@ class BetterReplies:
         self.skills = [d.key for d in rubric.dimensions if d.kind == "skill"]
 
     def candidates(self, moment: CoachingMoment) -> list[Candidate]:
-        """The authored replies, then replies composed from the peer's words (crisis wording in a crisis, the
-        moment's wording where it calls for more than a question, then open questions), then those alone."""
+        """The authored replies; a repair where the peer's line reacts to how the last reply landed (outside a
+        crisis); then replies composed from the peer's words (crisis wording in a crisis, the moment's wording
+        where it calls for more than a question, then open questions), then those alone."""
         found = [Candidate(text, True) for text in moment.authored_replies if text.strip()]
         turned = gist(moment.peer_line)
         start = sum(map(ord, moment.peer_line))  # varied wording, the same for the same line
+        if moment.reaction and not moment.crisis:
+            found += [Candidate(text, False) for text in _rotated(self.wording.repair.get(moment.reaction, []), start)]
         every_asks = self.wording.asks_for(moment, start)
         for asks in every_asks:
             for n, question in enumerate(asks):

@@ -25,12 +25,14 @@ def terms_of(texts: Iterable[str]) -> frozenset[str]:
 class CoachingMoment:
     """The peer's line the trainee answered, the model replies authored with it, the words the trainee
     was told about the persona before the conversation (its name and summary: what a better reply may
-    name besides the conversation itself) and whether it is a crisis."""
+    name besides the conversation itself), whether it is a crisis, and the reaction kind the peer's line
+    voices (how the trainee's last reply landed: "pushed", "talked_down"...), if it voices one."""
 
     peer_line: str
     authored_replies: tuple[str, ...]
     briefed_terms: frozenset[str]
     crisis: bool
+    reaction: str | None = None
 
     @classmethod
     def from_context(cls, context: Iterable[ContextTurn]) -> "CoachingMoment":

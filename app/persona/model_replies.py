@@ -70,3 +70,15 @@ def crisis_said(persona: Persona, peer_text: str) -> bool:
 @per_content
 def _crisis_lines(persona: Persona) -> list[str]:
     return [text for rank, line, _ in _owned(persona) if rank == CRISIS and (text := normalise(line))]
+
+
+def reaction_said(persona: Persona, peer_text: str) -> str | None:
+    """The reaction kind (personas/_shared/reaction-kinds.yaml) whose line the peer's words carry: the peer
+    answering how the trainee's last reply landed ("I'll thank you not to hurry me" is `pushed`); None if none."""
+    said = normalise(peer_text)
+    return next((kind for kind, text in _reaction_lines(persona) if text in said), None)
+
+
+@per_content
+def _reaction_lines(persona: Persona) -> list[tuple[str, str]]:
+    return [(kind, text) for kind, r in persona.reactions.items() for line in r.lines if (text := normalise(line))]

@@ -2,7 +2,7 @@
 
 from app.content.personas import Persona
 from app.grading.moment import CoachingMoment, terms_of
-from app.persona.model_replies import crisis_said, model_replies_for
+from app.persona.model_replies import crisis_said, model_replies_for, reaction_said
 from app.transcript import ContextTurn
 
 
@@ -14,11 +14,12 @@ def briefed_terms(persona: Persona) -> frozenset[str]:
 
 def coaching_moment(*, persona: Persona, history: list[ContextTurn]) -> CoachingMoment:
     """What the trainee is answering (the peer's last line), with the words of the persona's briefing
-    that a better reply may use besides the conversation's own."""
+    that a better reply may use besides the conversation's own, and the reaction the line voices."""
     base = CoachingMoment.from_context(history)
     return CoachingMoment(
         peer_line=base.peer_line,
         authored_replies=tuple(model_replies_for(persona, base.peer_line)),
         briefed_terms=briefed_terms(persona),
         crisis=base.crisis or crisis_said(persona, base.peer_line),
+        reaction=reaction_said(persona, base.peer_line),
     )
