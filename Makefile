@@ -55,6 +55,7 @@ bench: install  ## grader accuracy and speed, then the load checks (a class at o
 	$(PY) bench/grader.py
 	$(PY) bench/grader.py bench/data/crss_checkset.jsonl
 	$(PY) bench/human_style.py
+	$(PY) bench/better_replies.py
 	$(PY) bench/grader_speed.py
 	$(PY) bench/load.py
 	$(PY) bench/turn_latency.py

@@ -61,6 +61,7 @@ LEAD_IN = re.compile(
 # A later sentence that starts with one of these leans on the one before ("They got me hooked"): said back alone,
 # its "they" points at nobody.
 BACK_REFERENCES = frozenset("they he she it that this those these them".split())
+THANK_YOU = re.compile(r"\b(?:thank you|thank u|thanks)\b", re.IGNORECASE)  # not about the trainee
 LET_ME = re.compile(r"^let me\b", re.IGNORECASE)  # "Let me try it" is said back as "you'd like to try it"
 GOING_TO = re.compile(r"\b(I'm|I am|we're|we are)\s+(?:going to|gonna)\b", re.IGNORECASE)
 THINK_GOING_TO = re.compile(r"\bI think (?:I'm|I am)\s+(?:going to|gonna)\b", re.IGNORECASE)
@@ -104,11 +105,16 @@ class MomentWording(StrictModel):
         return None
 
 
+class Repair(StrictModel):
+    own: list[str] = Field(min_length=1, description="Owning the misstep the peer reacts to")
+    ask: list[str] = Field(min_length=1, description="Handing the choice back")
+
+
 class Wording(StrictModel):
     reflect: list[str] = Field(min_length=1, description="Openers with {gist}, the peer's words turned to them")
     ask: list[str] = Field(min_length=1, description="Open questions that hand the conversation back")
     crisis_ask: list[str] = Field(min_length=1, description="What to ask in a crisis moment")
-    repair: dict[str, list[str]] = Field(
+    repair: dict[str, Repair] = Field(
         default_factory=dict,
         description="By reaction kind: what to say when the peer's line answers how the last reply landed",
     )
@@ -162,6 +168,7 @@ def gist(peer_line: str) -> str | None:
     candidates = []
     for position, sentence in enumerate(split_sentences(plain(peer_line))):
         sentence = LET_ME.sub("I'd like to", LEAD_IN.sub("", sentence))  # "I try to say, I feel alone": "I feel alone"
+        sentence = _without_the_listener(THANK_YOU.sub("", sentence).strip(" ,."))
         tokens = words(sentence)
         if "?" in sentence or not GIST_WORDS[0] <= len(tokens) <= GIST_WORDS[1] or _names_the_listener(tokens):
             continue
@@ -183,6 +190,16 @@ def gist(peer_line: str) -> str | None:
 def _names_the_listener(tokens: Sequence[str]) -> bool:
     """Whether a sentence is about the trainee ("You've done so much for me"): said back, it would be garbled."""
     return any(t == "you" or t.startswith(("you'", "your")) for t in tokens)
+
+
+def _without_the_listener(sentence: str) -> str:
+    """A sentence that names the trainee in one clause only, cut to its first clause that does not ("I'm not much
+    of a talker, I'll warn you now" says "I'm not much of a talker"); otherwise the sentence as it is."""
+    if not _names_the_listener(words(sentence)):
+        return sentence
+    clauses = [c.strip() for c in sentence.split(",")]
+    kept = (c for c in clauses if len(words(c)) >= GIST_WORDS[0] and not _names_the_listener(words(c)))
+    return next(kept, sentence)
 
 
 def particulars(text: str, wording: Wording) -> set[str]:
@@ -215,8 +232,9 @@ class BetterReplies:
         found = [Candidate(text, True) for text in moment.authored_replies if text.strip()]
         turned = gist(moment.peer_line)
         start = sum(map(ord, moment.peer_line))  # varied wording, the same for the same line
-        if moment.reaction and not moment.crisis:
-            found += [Candidate(text, False) for text in _rotated(self.wording.repair.get(moment.reaction, []), start)]
+        repair = self.wording.repair.get(moment.reaction or "") if not moment.crisis else None
+        if repair is not None:
+            found += [Candidate(text, False) for text in self._repairs(repair, turned, start)]
         every_asks = self.wording.asks_for(moment, start)
         for asks in every_asks:
             for n, question in enumerate(asks):
@@ -228,6 +246,15 @@ class BetterReplies:
         if turned:  # the last resort, when a reflection of the peer's words reads wrong: what follows it alone
             found += [Candidate(asks[0], False) for asks in every_asks]
         return found
+
+    def _repairs(self, repair: Repair, turned: str | None, start: int) -> list[str]:
+        """Owning the misstep, then the peer's words said back (when there is a sentence to say back), then
+        handing the choice back; the same without the reflection last."""
+        asks = _rotated(repair.ask, start)
+        pairs = [(own, asks[n % len(asks)]) for n, own in enumerate(_rotated(repair.own, start))]
+        reflect = self.wording.reflect[start % len(self.wording.reflect)]
+        reflected = [f"{own} {reflect.format(gist=turned)} {ask}" for own, ask in pairs] if turned else []
+        return reflected + [f"{own} {ask}" for own, ask in pairs]
 
     @staticmethod
     def allowed_terms(moment: CoachingMoment, context: Sequence[ContextTurn]) -> frozenset[str]:
