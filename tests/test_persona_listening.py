@@ -85,6 +85,16 @@ def test_how_a_test_was_handled_is_read_from_the_words(words: str, handling: str
     assert read_handling(test=test, text=words, move=move, score=score, asked_back_before=False) == handling
 
 
+@pytest.mark.parametrize(
+    ("test_id", "goes_along"), [("which-meeting", True), ("call-darrell", False), ("keep-it-from-beth", False)]
+)
+def test_advice_answers_only_a_test_that_asks_to_be_decided_for(test_id: str, goes_along: bool) -> None:
+    """"You should go back to Tuesday" decides which meeting; it does not make Darrell's call or keep a secret."""
+    words = "You should go back to the Tuesday group, that's what works."
+    handling = read_handling(test=WALT.test(test_id), text=words, move="statement", score=0, asked_back_before=False)
+    assert (handling == "accepted") is goes_along
+
+
 async def test_a_direct_question_gets_an_honest_answer_and_relief_follows() -> None:
     chat = Conversation(WALT, crss_core())
     reading, reply = await chat.say("Walt, are you having thoughts of ending your life?", levels(empathy=2))

@@ -19,10 +19,14 @@ _YES = re.compile(
     r"|glad to|i'?d love to|count me in|deal|sounds good|sounds great|let'?s do (it|that)"
     r"|i promise|you have my word|(it )?stays? between (us|you and me)|my lips are sealed|your secret'?s safe"
     r"|i'?ll (do|call|take|give|drive|keep|pick|tell|text|lend|come|be there|meet|hold|grab|bring|handle|make|send|go)"
-    r"|i can (do|call|take|give|drive|keep|lend|come|pick|hold|grab|bring|handle|make|send)"
-    r"|(i think )?you should|if i were you|i'?d (go|pick|choose|say|do)|go with|my advice|take the|pick the)\b"
+    r"|i can (do|call|take|give|drive|keep|lend|come|pick|hold|grab|bring|handle|make|send))\b"
+)
+_DECIDES = re.compile(
+    r"\b((i think )?you should|if i were you|i'?d (go|pick|choose|say|do)|go with|my advice|take the|pick the)\b"
     r"|(^|[.!?] )(go|pick|choose|take|start|stick with|try|call|do) (to|with|the|back|it|him|her|them)\b"
 )
+"""A choice made for the peer: going along with a test that asks to be decided for, and with no other
+("you should go to more meetings" does not take the scarf)."""
 _YES_WITH_A_NO = re.compile(
     r"\b(no problem|why not|can'?t wait|wouldn'?t miss it|no doubt"
     r"|(i )?(won'?t|will not|would never|never) (tell|say a word|share|mention|breathe))\b"
@@ -55,11 +59,12 @@ _WHY = re.compile(
 )
 
 
-def _words_say(text: str) -> Handling | None:
+def _words_say(test: BoundaryTest, text: str) -> Handling | None:
     rest = _YES_WITH_A_NO.sub(" ", text)
     if _NO.search(rest):
         return "declined" if _WARM.search(text) else "declined_coldly"
-    return "accepted" if rest != text or _YES.search(text) else None
+    decides = test.kind == "decide_for_me" and _DECIDES.search(text) is not None
+    return "accepted" if rest != text or _YES.search(text) or decides else None
 
 
 def _about_the_ask(test: BoundaryTest, text: str) -> bool:
@@ -71,7 +76,7 @@ def read_handling(*, test: BoundaryTest, text: str, move: Move, score: int, aske
     """How the trainee handled the test, from their words first."""
     said = normalise(text)
     speaks_for_self = move != "question" or re.search(r"\b(i|i'm|i'll|i'd|me)\b", said) is not None
-    handling = _words_say(said) if speaks_for_self else None  # "why can't you stay there?" declines nothing
+    handling = _words_say(test, said) if speaks_for_self else None  # "why can't you stay there?" declines nothing
     if handling is not None:
         return handling
     about = _about_the_ask(test, said)
