@@ -140,6 +140,15 @@ def test_validate_catches_a_fact_given_away_and_a_copied_persona() -> None:
     assert any("names 'Walt'" in problem for problem in copy_problems(renamed, [WALT]))
 
 
+def test_a_new_fact_beside_a_tests_response_gets_the_facts_model_replies() -> None:
+    """The response says how the test was taken; the fact said beside it is what needs answering."""
+    test, fact = WALT.test("call-darrell"), WALT.hidden_facts[0]
+    assert test.ignored is not None
+    said = f"{test.ignored.lines[0]} {fact.reveal[0]}"
+    expected = fact.reveal[0].better_replies or tuple(fact.better_replies)
+    assert model_replies_for(WALT, said) == list(expected)
+
+
 def test_model_replies_follow_the_line_the_peer_said() -> None:
     ask = str(WALT.test("call-darrell").ask[0])
     composed = f"{WALT.topic('age').guarded[0]} {ask}"

@@ -3,7 +3,8 @@
 A peer's reply may join several lines of the persona file (an answer, a fact, a test). Each line
 carries its own model replies or shares those of its owner (a fact, a test, a topic, a crisis, the
 outcome). The line the trainee most needs to answer wins: a crisis, then a test, a fact, the
-outcome, a topic, then anything else.
+outcome, a topic, the peer's response to how a test was handled (the new thing said beside it wins),
+then anything else.
 """
 
 from collections.abc import Iterator
@@ -15,7 +16,7 @@ from app.persona.cues import normalise
 Authored = tuple[int, Line, tuple[str, ...]]
 """How much the line needs an answer (lower first), the line, and its owner's model replies."""
 
-CRISIS, TEST, FACT, OUTCOME, TOPIC, OTHER = range(6)
+CRISIS, TEST, FACT, OUTCOME, TOPIC, RESPONSE, OTHER = range(7)
 
 
 def _owned(persona: Persona) -> Iterator[Authored]:
@@ -24,9 +25,10 @@ def _owned(persona: Persona) -> Iterator[Authored]:
         for line in [*crisis.signal, *crisis.answer, *crisis.heard.lines, *crisis.brushed_off.lines]:
             yield CRISIS, line, shared
     for test in persona.boundary_tests:
+        yield from ((TEST, line, tuple(test.better_replies)) for line in test.ask)
         responses = [getattr(test, part) for part in RESPONSES]
-        for line in [*test.ask, *(said for r in responses if r is not None for said in r.lines)]:
-            yield TEST, line, tuple(test.better_replies)
+        said = [line for r in responses if r is not None for line in r.lines]
+        yield from ((RESPONSE, line, tuple(test.better_replies)) for line in said)
     for fact in persona.hidden_facts:
         yield from ((FACT, line, tuple(fact.better_replies)) for line in [*fact.reveal, *fact.deflect])
     yield from ((OUTCOME, line, tuple(persona.outcome.better_replies)) for line in persona.outcome.lines)
