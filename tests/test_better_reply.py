@@ -98,9 +98,11 @@ def test_a_request_to_be_let_do_something_is_said_back_as_a_wish() -> None:
     [
         ("I can make my own arrangements, thank you.", "you can make your own arrangements"),
         ("Afternoon. I'm not much of a talker, I'll warn you now.", "you're not much of a talker"),
+        ("If you say I have to, then I guess I have to.", "you guess you have to"),
+        ("Right, I go quiet instead of saying anything.", "you go quiet instead of saying anything"),
     ],
 )
-def test_a_clause_about_the_listener_is_left_out_of_the_gist(line: str, expected: str) -> None:
+def test_the_gist_leaves_out_the_listener_and_lead_in_words(line: str, expected: str) -> None:
     assert gist(line) == expected
 
 

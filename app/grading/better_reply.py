@@ -56,8 +56,11 @@ FIRST_TO_SECOND = {
     "ours": "yours", "we're": "you're", "we've": "you've", "ourselves": "yourselves",
 }
 LEAD_IN = re.compile(
-    r"^(?:i (?:try to|want to|wanna|mean to|just want to) say|i mean|honestly|well|anyway|so)\s*[,:]\s*", re.IGNORECASE
+    r"^(?:i (?:try to|want to|wanna|mean to|just want to) say|i mean|honestly|well|anyway|so|right|yeah|yes|okay|ok"
+    r"|man|look|listen|see|totally)\s*[,:]\s*",
+    re.IGNORECASE,
 )
+JOINING_WORD = re.compile(r"^(?:then|and|but|so)\s+", re.IGNORECASE)  # left at the start of a clause said back
 # A later sentence that starts with one of these leans on the one before ("They got me hooked"): said back alone,
 # its "they" points at nobody.
 BACK_REFERENCES = frozenset("they he she it that this those these them".split())
@@ -168,7 +171,7 @@ def gist(peer_line: str) -> str | None:
     candidates = []
     for position, sentence in enumerate(split_sentences(plain(peer_line))):
         sentence = LET_ME.sub("I'd like to", LEAD_IN.sub("", sentence))  # "I try to say, I feel alone": "I feel alone"
-        sentence = _without_the_listener(THANK_YOU.sub("", sentence).strip(" ,."))
+        sentence = JOINING_WORD.sub("", _without_the_listener(THANK_YOU.sub("", sentence).strip(" ,.")))
         tokens = words(sentence)
         if "?" in sentence or not GIST_WORDS[0] <= len(tokens) <= GIST_WORDS[1] or _names_the_listener(tokens):
             continue
