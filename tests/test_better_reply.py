@@ -100,6 +100,7 @@ def test_a_request_to_be_let_do_something_is_said_back_as_a_wish() -> None:
         ("Afternoon. I'm not much of a talker, I'll warn you now.", "you're not much of a talker"),
         ("If you say I have to, then I guess I have to.", "you guess you have to"),
         ("Right, I go quiet instead of saying anything.", "you go quiet instead of saying anything"),
+        ("Dr. Patel's my prescriber at the clinic.", "Dr. Patel's your prescriber at the clinic"),
     ],
 )
 def test_the_gist_leaves_out_the_listener_and_lead_in_words(line: str, expected: str) -> None:
@@ -217,6 +218,12 @@ def test_a_moment_that_asks_something_of_the_trainee_is_answered_in_its_own_word
     own = WORDING.asks_for(peer_moment(line), 0)[0]
     assert any(chosen.endswith(say) for say in own)
     assert any(say.format(asked="") in chosen or say.split("{asked}")[-1] in chosen for say in says_of(kind))
+
+
+def test_taking_something_yourself_is_not_offering_a_gift() -> None:
+    line = "That's weirdly hopeful. I don't trust it but I'll take it."
+    chosen = chooser().choose(peer_moment(line), [ContextTurn(role="peer", text=line)], ["empathy"])
+    assert chosen.endswith(tuple(WORDING.ask)) and "gift" not in chosen
 
 
 def test_a_warm_no_names_what_it_declines() -> None:

@@ -64,6 +64,8 @@ JOINING_WORD = re.compile(r"^(?:then|and|but|so)\s+", re.IGNORECASE)  # left at 
 # A later sentence that starts with one of these leans on the one before ("They got me hooked"): said back alone,
 # its "they" points at nobody.
 BACK_REFERENCES = frozenset("they he she it that this those these them".split())
+TITLE_END = re.compile(r"\b(?:Dr|Ms|Mr|Mrs|St)\.$")
+TITLED = re.compile(r"^(?:Dr|Ms|Mr|Mrs|St)\.\s")  # a name with its title keeps its capital when said back
 THANK_YOU = re.compile(r"\b(?:thank you|thank u|thanks)\b", re.IGNORECASE)  # not about the trainee
 LET_ME = re.compile(r"^let me\b", re.IGNORECASE)  # "Let me try it" is said back as "you'd like to try it"
 GOING_TO = re.compile(r"\b(I'm|I am|we're|we are)\s+(?:going to|gonna)\b", re.IGNORECASE)
@@ -163,13 +165,13 @@ def turned_toward(sentence: str) -> str:
     spoken = THINK_GOING_TO.sub("I'm thinking I might", spoken)  # "you think you're…" reads as a put-down
     spoken = GOING_TO.sub(r"\1 planning to", spoken)  # "you're going to tell them" reads as an order
     turned = re.sub(r"[A-Za-z'’]+", swap, spoken)
-    return turned[:1].lower() + turned[1:] if not CAPITALISED.match(turned[:1] + " ") else turned
+    return turned if TITLED.match(turned) else turned[:1].lower() + turned[1:]
 
 
 def gist(peer_line: str) -> str | None:
     """The peer's sentence most worth reflecting (about them, with feeling, not a question), turned toward them."""
     candidates = []
-    for position, sentence in enumerate(split_sentences(plain(peer_line))):
+    for position, sentence in enumerate(_sentences(plain(peer_line))):
         sentence = LET_ME.sub("I'd like to", LEAD_IN.sub("", sentence))  # "I try to say, I feel alone": "I feel alone"
         sentence = JOINING_WORD.sub("", _without_the_listener(THANK_YOU.sub("", sentence).strip(" ,.")))
         tokens = words(sentence)
@@ -188,6 +190,18 @@ def gist(peer_line: str) -> str | None:
     if not candidates:
         return None
     return turned_toward(max(candidates)[-1])
+
+
+def _sentences(text: str) -> list[str]:
+    """The sentences of a peer's line, a title's full stop not taken for a sentence's end ("Dr. Patel's my
+    prescriber" is one sentence)."""
+    merged: list[str] = []
+    for piece in split_sentences(text):
+        if merged and TITLE_END.search(merged[-1]):
+            merged[-1] = f"{merged[-1]} {piece}"
+        else:
+            merged.append(piece)
+    return merged
 
 
 def _names_the_listener(tokens: Sequence[str]) -> bool:
