@@ -105,6 +105,14 @@ def test_new_keys_trigger_the_same_reactions_strongest_first() -> None:
     assert [t.felt for t in found] == [True, True, True, False]
 
 
+@pytest.mark.parametrize(("boundaries", "first"), [(3, "crossed_line"), (2, "took_over")])
+def test_on_a_tie_the_line_crossed_is_answered_first(boundaries: int, first: str) -> None:
+    """"Here's my cell, text me anytime" is dependency and boundaries alike: the peer answers the line crossed."""
+    dana = load_model(ROOT / "personas" / "dana-alcohol.yaml", Persona)
+    scores = {"pressure": 0, "authority": 0, "dependency": 3, "boundaries": boundaries, "empathy": 0}
+    assert triggered_reactions(persona=dana, rubric=crss_core(), scores=scores)[0].kind == first
+
+
 async def test_a_renamed_rubric_moves_the_peer_like_the_original() -> None:
     dana = load_model(ROOT / "personas" / "dana-alcohol.yaml", Persona)
     renamed = Rubric.model_validate(renamed_copy())

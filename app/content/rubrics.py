@@ -46,6 +46,10 @@ class Triggers(StrictModel):
 
     when_flagged: str | None = Field(default=None, description="Kind a risk triggers at level 2 or more")
     when_present: str | None = Field(default=None, description="Kind a skill triggers at level 2 or more")
+    first_on_a_tie: bool = Field(
+        default=False,
+        description="When this dimension and another are at the same level, the peer answers this one first",
+    )
 
 
 class Dimension(StrictModel):

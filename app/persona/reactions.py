@@ -37,8 +37,10 @@ def triggered_reactions(*, persona: Persona, rubric: Rubric, scores: Mapping[str
     """The persona's reaction to each dimension the reply shows at all (level 1 or more), strongest first.
 
     Slight instances (level 1) only move trust a little; `felt` ones (level 2+) are what the peer
-    answers. Ties keep the rubric's order. A dimension with no reaction kind, or a kind the
-    persona has no reaction for, triggers nothing (`python -m app validate` reports both).
+    answers. On a tie a dimension marked `first_on_a_tie` comes first (a personal number offered is
+    dependency and boundaries alike, and the peer answers the line crossed), then the rubric's order.
+    A dimension with no reaction kind, or a kind the persona has no reaction for, triggers nothing
+    (`python -m app validate` reports both).
     """
     found = []
     for dimension in rubric.dimensions:
@@ -46,8 +48,10 @@ def triggered_reactions(*, persona: Persona, rubric: Rubric, scores: Mapping[str
         kind = dimension.reaction_kind
         reaction = persona.reactions.get(kind) if kind else None
         if level >= 1 and kind and reaction is not None:
-            found.append(TriggeredReaction(kind=kind, dimension=dimension.key, level=level, reaction=reaction))
-    return sorted(found, key=lambda triggered: -triggered.level)
+            first = dimension.triggers is not None and dimension.triggers.first_on_a_tie
+            triggered = TriggeredReaction(kind=kind, dimension=dimension.key, level=level, reaction=reaction)
+            found.append((not first, triggered))
+    return [triggered for _, triggered in sorted(found, key=lambda item: (-item[1].level, item[0]))]
 
 
 def reaction_of(persona: Persona, kind: str) -> Reaction | None:
