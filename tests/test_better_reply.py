@@ -101,6 +101,8 @@ def test_a_request_to_be_let_do_something_is_said_back_as_a_wish() -> None:
         ("If you say I have to, then I guess I have to.", "you guess you have to"),
         ("Right, I go quiet instead of saying anything.", "you go quiet instead of saying anything"),
         ("Dr. Patel's my prescriber at the clinic.", "Dr. Patel's your prescriber at the clinic"),
+        ("Okay so before anything, I'm not trying to go to rehab.", "you're not trying to go to rehab"),
+        ("I went up to the van once. I ate the granola bar in one bite.", "you went up to the van once"),
     ],
 )
 def test_the_gist_leaves_out_the_listener_and_lead_in_words(line: str, expected: str) -> None:

@@ -56,8 +56,9 @@ FIRST_TO_SECOND = {
     "ours": "yours", "we're": "you're", "we've": "you've", "ourselves": "yourselves",
 }
 LEAD_IN = re.compile(
-    r"^(?:i (?:try to|want to|wanna|mean to|just want to) say|i mean|honestly|well|anyway|so|right|yeah|yes|okay|ok"
-    r"|man|look|listen|see|totally)\s*[,:]\s*",
+    r"^(?:(?:okay|ok|so|well|yeah|yes)[\s,]+)*"  # "Okay so before anything, I'm..." says "I'm..."
+    r"(?:i (?:try to|want to|wanna|mean to|just want to) say|i mean|honestly|well|anyway|so|right|yeah|yes|okay|ok"
+    r"|man|look|listen|see|totally|before anything|first of all|first off|to be honest)\s*[,:]\s*",
     re.IGNORECASE,
 )
 JOINING_WORD = re.compile(r"^(?:then|and|but|so)\s+", re.IGNORECASE)  # left at the start of a clause said back
@@ -169,7 +170,8 @@ def turned_toward(sentence: str) -> str:
 
 
 def gist(peer_line: str) -> str | None:
-    """The peer's sentence most worth reflecting (about them, with feeling, not a question), turned toward them."""
+    """The peer's sentence most worth reflecting (about them, standing alone, with feeling, then the earliest;
+    not a question), turned toward them."""
     candidates = []
     for position, sentence in enumerate(_sentences(plain(peer_line))):
         sentence = LET_ME.sub("I'd like to", LEAD_IN.sub("", sentence))  # "I try to say, I feel alone": "I feel alone"
@@ -186,7 +188,8 @@ def gist(peer_line: str) -> str | None:
         about_them = dropped or any(t in FIRST_TO_SECOND for t in tokens)
         said = f"I {sentence[:1].lower()}{sentence[1:]}" if dropped else sentence
         stands_alone = position == 0 or tokens[0] not in BACK_REFERENCES
-        candidates.append((about_them, stands_alone, bool(FEELING.search(sentence)), -abs(len(tokens) - 12), said))
+        feeling = bool(FEELING.search(sentence))
+        candidates.append((about_them, stands_alone, feeling, -position, -abs(len(tokens) - 12), said))
     if not candidates:
         return None
     return turned_toward(max(candidates)[-1])
