@@ -23,12 +23,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from grader import better_reply_checks  # noqa: E402  (bench/grader.py, beside this file)
+
 from app.content.catalog import load_catalog  # noqa: E402
 from app.content.personas import Persona  # noqa: E402
-from app.grading.better_reply import particulars  # noqa: E402
-from app.grading.context_cues import carries_crisis_script  # noqa: E402
-from app.grading.cues import words  # noqa: E402
-from app.grading.moment import CoachingMoment, terms_of  # noqa: E402
+from app.grading.moment import CoachingMoment  # noqa: E402
 from app.grading.offline import OfflineGrader, load_offline_grader  # noqa: E402
 from app.practice.coaching_moment import coaching_moment  # noqa: E402
 from app.transcript import ContextTurn  # noqa: E402
@@ -62,23 +61,17 @@ def bench_persona(grader: OfflineGrader, persona: Persona) -> Counter[str]:
     replies = [WEAK_REPLIES[i % len(WEAK_REPLIES)] for i in range(len(lines))]
     grades = grader.grade_many(list(zip(contexts, replies, strict=True)), moments)
     for line, context, moment, grade in zip(lines, contexts, moments, grades, strict=True):
-        better = next((p.better_reply for p in grade.coaching.points), "")
         if not grade.coaching.points:
             continue
+        better = grade.coaching.points[0].better_reply
         counts["coached"] += 1
         source = source_of(better, moment, line.better_replies, repairs)
         counts[source] += 1
         if not better:
             continue
-        scores = grader.score_replies(context, [better])[0]
-        counts["flagged"] += not grader.better.unflagged(scores)
-        allowed = moment.briefed_terms | terms_of([str(line)])
-        counts["outside"] += not particulars(better, grader.better.wording) <= allowed
-        counts["crisis script"] += carries_crisis_script(better) and not moment.crisis
-        peer = {w for w in words(str(line)) if len(w) > 3}
-        picked_up = bool(peer & {w for w in words(better) if len(w) > 3})
-        counts["own words"] += picked_up
-        counts[f"own words {source}"] += picked_up
+        checks = better_reply_checks(grader, context, moment, better)
+        counts += checks
+        counts[f"own words {source}"] += checks["own words"]
     return counts
 
 

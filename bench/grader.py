@@ -18,6 +18,7 @@ import resource
 import statistics
 import sys
 import time
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -39,7 +40,7 @@ from app.grading.evaluation import out_of_fold_levels  # noqa: E402
 from app.grading.examples import load_labelled  # noqa: E402
 from app.grading.features import ReplyCase  # noqa: E402
 from app.grading.judge import build_judge  # noqa: E402
-from app.grading.moment import CoachingMoment, terms_of  # noqa: E402
+from app.grading.moment import CoachingMoment  # noqa: E402
 from app.grading.offline import OfflineGrader, load_offline_grader  # noqa: E402
 from app.llm import connection_pool  # noqa: E402
 from app.transcript import ContextTurn  # noqa: E402
@@ -108,6 +109,23 @@ def print_levels(levels: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
     print(f"{'mean F1':<12} {statistics.mean(f1s):>33.3f}")
 
 
+def better_reply_checks(
+    grader: OfflineGrader, context: Sequence[ContextTurn], moment: CoachingMoment, better: str
+) -> Counter[str]:
+    """The checks a better reply must pass, each 1 where it fails (or, for "own words", where it picks up
+    the peer's own words): flagged by the grader itself, naming something outside the conversation and
+    the briefing, a crisis script outside a crisis."""
+    scores = grader.score_replies(context, [better])[0]
+    allowed = grader.better.allowed_terms(moment, context)
+    peer = {w for w in words(moment.peer_line) if len(w) > 3}
+    return Counter({
+        "flagged": int(not grader.better.unflagged(scores)),
+        "outside": int(not particulars(better, grader.better.wording) <= allowed),
+        "crisis script": int(carries_crisis_script(better) and not moment.crisis),
+        "own words": int(bool(peer & {w for w in words(better) if len(w) > 3})),
+    })
+
+
 def print_better_replies(grader: OfflineGrader, cases: list[ReplyCase], grades: Sequence[Grade]) -> None:
     """How the coaching's better replies fare on the checks they must pass."""
     pairs = [
@@ -117,20 +135,14 @@ def print_better_replies(grader: OfflineGrader, cases: list[ReplyCase], grades: 
     ]
     if not pairs:
         return
-    scores = [grader.score_replies(case.context, [better])[0] for case, better in pairs]
-    flagged = sum(1 for s in scores if not grader.better.unflagged(s))
-    outside = crisis = own_words = 0
+    counts: Counter[str] = Counter()
     for case, better in pairs:
-        moment = CoachingMoment.from_context(case.context)
-        allowed = terms_of([t.text for t in case.context])
-        outside += not particulars(better, grader.better.wording) <= allowed
-        crisis += carries_crisis_script(better) and not moment.crisis
-        peer = {w for w in words(moment.peer_line) if len(w) > 3}
-        own_words += bool(peer & {w for w in words(better) if len(w) > 3})
+        counts += better_reply_checks(grader, case.context, CoachingMoment.from_context(case.context), better)
     n = len(pairs)
     print(
-        f"better replies ({n}): flagged by the grader {flagged}, naming something outside the conversation "
-        f"{outside}, crisis script outside a crisis {crisis}, picking up the peer's own words {own_words / n:.0%}"
+        f"better replies ({n}): flagged by the grader {counts['flagged']}, naming something outside the "
+        f"conversation {counts['outside']}, crisis script outside a crisis {counts['crisis script']}, "
+        f"picking up the peer's own words {counts['own words'] / n:.0%}"
     )
 
 
