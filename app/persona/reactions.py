@@ -48,10 +48,9 @@ def triggered_reactions(*, persona: Persona, rubric: Rubric, scores: Mapping[str
         kind = dimension.reaction_kind
         reaction = persona.reactions.get(kind) if kind else None
         if level >= 1 and kind and reaction is not None:
-            first = dimension.triggers is not None and dimension.triggers.first_on_a_tie
-            triggered = TriggeredReaction(kind=kind, dimension=dimension.key, level=level, reaction=reaction)
-            found.append((not first, triggered))
-    return [triggered for _, triggered in sorted(found, key=lambda item: (-item[1].level, item[0]))]
+            found.append(TriggeredReaction(kind=kind, dimension=dimension.key, level=level, reaction=reaction))
+    first = {d.key for d in rubric.dimensions if d.triggers is not None and d.triggers.first_on_a_tie}
+    return sorted(found, key=lambda triggered: (-triggered.level, triggered.dimension not in first))
 
 
 def reaction_of(persona: Persona, kind: str) -> Reaction | None:
