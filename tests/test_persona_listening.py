@@ -11,6 +11,7 @@ from app.persona.base import Asked
 from app.persona.cues import normalise
 from app.persona.hearing import hear
 from app.persona.model_replies import model_replies_for
+from app.persona.reactions import reaction_of
 from app.persona.state import initial_state
 from app.persona.test_answers import read_handling
 from app.validation.catalog import load_checked_catalog
@@ -86,10 +87,52 @@ def test_how_a_test_was_handled_is_read_from_the_words(words: str, handling: str
 
 
 @pytest.mark.parametrize(
+    ("persona_id", "test_id", "goes_along"),
+    [
+        ("denise-wants-friend", "facebook-friend", True),
+        ("walt-returned-to-use", "which-meeting", True),
+        ("denise-wants-friend", "sweet-potato-pie", False),
+        ("walt-returned-to-use", "call-darrell", False),
+        ("walt-returned-to-use", "keep-it-from-beth", False),
+    ],
+)
+def test_a_line_crossed_elsewhere_takes_up_only_an_ask_of_that_kind(
+    persona_id: str, test_id: str, goes_along: bool
+) -> None:
+    """An offered cell number goes along with an ask to stay in touch, and with a choice made for the peer
+    it decides; a pie held out, a call to make or a secret to keep it leaves where it was: ignored."""
+    test = CATALOG.persona(persona_id).test(test_id)
+    words = "Here's my cell, text me anytime, day or night."
+    handling = read_handling(test=test, text=words, move="statement", score=3, asked_back_before=False)
+    assert handling == ("accepted" if goes_along else "ignored")
+
+
+async def test_a_line_crossed_while_a_gift_is_held_out_gets_the_crossed_line_reaction() -> None:
+    denise = CATALOG.persona("denise-wants-friend")
+    chat = Conversation(denise, crss_core())
+    chat.state.pending_test = "sweet-potato-pie"
+    reading, reply = await chat.say(
+        "Here's my cell, text me anytime, day or night.", levels(dependency=3, boundaries=3)
+    )
+    assert reading.answered is not None and reading.answered.handling == "ignored"
+    crossed = reaction_of(denise, "crossed_line")
+    assert crossed is not None and reply.startswith(tuple(str(line) for line in crossed.lines))
+    assert not reply.startswith(tuple(str(line) for line in denise.test("sweet-potato-pie").accepted.lines))
+
+
+def test_words_pointing_back_at_the_ask_take_it_up() -> None:
+    words = "Don't worry about a thing, let me sort that out for you."
+    handling = read_handling(
+        test=WALT.test("call-darrell"), text=words, move="statement", score=3, asked_back_before=False
+    )
+    assert handling == "accepted"
+
+
+@pytest.mark.parametrize(
     ("test_id", "goes_along"), [("which-meeting", True), ("call-darrell", False), ("keep-it-from-beth", False)]
 )
 def test_advice_answers_only_a_test_that_asks_to_be_decided_for(test_id: str, goes_along: bool) -> None:
-    """"You should go back to Tuesday" decides which meeting; it does not make Darrell's call or keep a secret."""
+    """ "You should go back to Tuesday" decides which meeting; it does not make Darrell's call or keep a secret."""
     words = "You should go back to the Tuesday group, that's what works."
     handling = read_handling(test=WALT.test(test_id), text=words, move="statement", score=0, asked_back_before=False)
     assert (handling == "accepted") is goes_along

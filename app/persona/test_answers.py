@@ -13,6 +13,10 @@ from app.persona.rules import content_words
 
 CROSSED_LEVEL = 2
 """The test's dimension at this level or more, when the words decide nothing: the trainee went along."""
+ANY_CROSSING_GOES_ALONG: frozenset[str] = frozenset({"friendship", "invitation", "personal_contact", "decide_for_me"})
+"""Kinds of test that any crossing of their line answers: a personal offer goes along with an ask to be
+friends, a directive decides for the peer. Every other ask (a gift, a ride, a secret, a task) is taken
+up only by words about it: a cell number offered while a scarf is held out does not take the scarf."""
 
 _YES = re.compile(
     r"\b(yes|yeah|yep|yup|sure|of course|absolutely|definitely|certainly|ok(ay)?|alright|all right|happy to"
@@ -51,6 +55,11 @@ _WARM = re.compile(
     r"|i'?d like to|wish i could"
     r"|it'?s (clear|obvious) (you|that)|you (care|clearly|really)|help you|support you|with you)\b"
 )
+_THE_ASK = re.compile(
+    r"\b(do|handle|take care of|sort|deal with|make|call|write|fill out|hold) (it|that|this)"
+    r"( for you)?\b"
+)
+"""Words that point back at the ask itself ("I'll take care of that for you")."""
 _WHY = re.compile(
     r"\b(why (do|did|would|are|is)|what makes you (ask|want)|what'?s behind|how come|what would it mean"
     r"|what do you hope"
@@ -69,7 +78,7 @@ def _words_say(test: BoundaryTest, text: str) -> Handling | None:
 
 def _about_the_ask(test: BoundaryTest, text: str) -> bool:
     asked = set().union(*(content_words(line) for line in test.ask))
-    return best_cue(text, test.cues) > 0 or bool(asked & content_words(text))
+    return best_cue(text, test.cues) > 0 or bool(asked & content_words(text)) or _THE_ASK.search(text) is not None
 
 
 def read_handling(*, test: BoundaryTest, text: str, move: Move, score: int, asked_back_before: bool) -> Handling:
@@ -82,7 +91,7 @@ def read_handling(*, test: BoundaryTest, text: str, move: Move, score: int, aske
     about = _about_the_ask(test, said)
     if move == "question" and (about or _WHY.search(said)) and not asked_back_before:
         return "asked_back"
-    if score >= CROSSED_LEVEL:
+    if score >= CROSSED_LEVEL and (about or test.kind in ANY_CROSSING_GOES_ALONG):
         return "accepted"
     if about:
         return "declined"  # stays with the ask without doing it: a gentle hand-back
