@@ -109,6 +109,19 @@ def test_the_gist_leaves_out_the_listener_and_lead_in_words(line: str, expected:
     assert gist(line) == expected
 
 
+def test_a_name_that_opens_the_gist_keeps_its_capital() -> None:
+    line = "Kayla's been my best friend since high school."
+    assert gist(line, names=frozenset({"kayla"})) == "Kayla's been your best friend since high school"
+    assert gist("Nobody calls me back anymore.", names=frozenset({"kayla"})) == "nobody calls you back anymore"
+
+
+def test_the_names_of_a_moment_are_what_the_file_and_the_talk_write_with_a_capital() -> None:
+    tasha = CATALOG.persona("tasha-meth-housing")
+    context = [ContextTurn(role="trainee", text="Does Rosa still call?"), ContextTurn(role="peer", text="Sometimes.")]
+    names = coaching_moment(persona=tasha, history=context).names
+    assert {"kayla", "rosa"} <= names and not {"sometimes", "does", "i"} & names
+
+
 @pytest.mark.parametrize("line", ["Okay. I heard you. Now hear me: no.", "Ha. Tell Franklin I showed up, that's all."])
 def test_a_request_of_the_listener_is_not_said_back(line: str) -> None:
     found = gist(line)

@@ -155,8 +155,9 @@ def load_wording(content_dir: Path) -> Wording:
     raise FileNotFoundError(f"prompts/coaching/{WORDING_FILE} not found")
 
 
-def turned_toward(sentence: str) -> str:
-    """A peer's sentence said back to them: "I can't sleep" becomes "you can't sleep"."""
+def turned_toward(sentence: str, names: frozenset[str] = frozenset()) -> str:
+    """A peer's sentence said back to them: "I can't sleep" becomes "you can't sleep". Its first word
+    keeps its capital when it is a name (in `names`, see moment.names_of) or has a title."""
 
     def swap(match: re.Match[str]) -> str:
         word = match.group(0)
@@ -166,12 +167,13 @@ def turned_toward(sentence: str) -> str:
     spoken = THINK_GOING_TO.sub("I'm thinking I might", spoken)  # "you think you're…" reads as a put-down
     spoken = GOING_TO.sub(r"\1 planning to", spoken)  # "you're going to tell them" reads as an order
     turned = re.sub(r"[A-Za-z'’]+", swap, spoken)
-    return turned if TITLED.match(turned) else turned[:1].lower() + turned[1:]
+    first = next(iter(words(turned)), "")
+    return turned if TITLED.match(turned) or term(first) in names else turned[:1].lower() + turned[1:]
 
 
-def gist(peer_line: str) -> str | None:
+def gist(peer_line: str, names: frozenset[str] = frozenset()) -> str | None:
     """The peer's sentence most worth reflecting (about them, standing alone, with feeling, then the earliest;
-    not a question), turned toward them."""
+    not a question), turned toward them; a name that opens it keeps its capital."""
     candidates = []
     for position, sentence in enumerate(_sentences(plain(peer_line))):
         sentence = LET_ME.sub("I'd like to", LEAD_IN.sub("", sentence))  # "I try to say, I feel alone": "I feel alone"
@@ -192,7 +194,7 @@ def gist(peer_line: str) -> str | None:
         candidates.append((about_them, stands_alone, feeling, -position, -abs(len(tokens) - 12), said))
     if not candidates:
         return None
-    return turned_toward(max(candidates)[-1])
+    return turned_toward(max(candidates)[-1], names)
 
 
 def _sentences(text: str) -> list[str]:
@@ -250,7 +252,7 @@ class BetterReplies:
         crisis); then replies composed from the peer's words (crisis wording in a crisis, the moment's wording
         where it calls for more than a question, then open questions), then those alone."""
         found = [Candidate(text, True) for text in moment.authored_replies if text.strip()]
-        turned = gist(moment.peer_line)
+        turned = gist(moment.peer_line, moment.names)
         start = sum(map(ord, moment.peer_line))  # varied wording, the same for the same line
         repair = self.wording.repair.get(moment.reaction or "") if not moment.crisis else None
         if repair is not None:

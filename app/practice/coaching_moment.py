@@ -1,7 +1,8 @@
 """The coaching moment of a trainee turn: the one place that gathers it from the persona and the conversation."""
 
+from app.content.memo import per_content
 from app.content.personas import Persona
-from app.grading.moment import CoachingMoment, terms_of
+from app.grading.moment import CoachingMoment, names_of, terms_of
 from app.persona.model_replies import crisis_said, model_replies_for, reaction_said
 from app.transcript import ContextTurn
 
@@ -10,6 +11,12 @@ def briefed_terms(persona: Persona) -> frozenset[str]:
     """The words of what the trainee reads about the persona before the conversation: name and summary.
     The rest of the file (hidden facts, people, places) the peer has to say first."""
     return terms_of([persona.name, persona.summary])
+
+
+@per_content
+def file_names(persona: Persona) -> frozenset[str]:
+    """The names the persona's file writes (see names_of), found once per persona version."""
+    return names_of([persona.summary, *(str(line) for _, line in persona.spoken_lines())])
 
 
 def coaching_moment(*, persona: Persona, history: list[ContextTurn]) -> CoachingMoment:
@@ -22,4 +29,5 @@ def coaching_moment(*, persona: Persona, history: list[ContextTurn]) -> Coaching
         briefed_terms=briefed_terms(persona),
         crisis=base.crisis or crisis_said(persona, base.peer_line),
         reaction=reaction_said(persona, base.peer_line),
+        names=base.names | file_names(persona),
     )
