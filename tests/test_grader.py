@@ -1,6 +1,7 @@
 """The offline grader, with the real embedding model and the shipped crss-core model: no mocks."""
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ from app.grading.cues import IndicatorMatcher
 from app.grading.embeddings import get_encoder
 from app.grading.features import FeatureSpace, ReplyCase, encode_cases
 from app.grading.fitting import FitParams
+from app.grading.moment import CoachingMoment
 from app.grading.offline import OfflineGrader, load_offline_grader
 from app.grading.training import build_training_set, fit_model, train_rubric
 from app.transcript import ContextTurn
@@ -264,3 +266,17 @@ def test_a_warm_no_to_a_boundary_test_is_named_in_what_worked(grader: OfflineGra
     assert not any("kind no" in line for line in went.coaching.worked)
     elsewhere = grader.grade_now(context=SLIP, reply="I won't tell you what to do. What do you make of it?")
     assert not any("kind no" in line for line in elsewhere.coaching.worked)
+
+
+def test_owning_a_misstep_is_named_in_what_worked_after_the_peer_reacts_to_it(grader: OfflineGrader) -> None:
+    pushed = "Whoa. I didn't come here to get told what to do. I'm not ready for that."
+    context = [ContextTurn(role="peer", text=pushed)]
+    reacting = replace(CoachingMoment.from_context(context), reaction="pushed")
+    sorry = "I'm sorry, I pushed too hard there. You know what you're ready for. Where would you like to start?"
+    owned = grader.grade_now(context=context, reply=sorry, moment=reacting)
+    assert all(owned.scores[k] < 2 for k in RISKS)
+    assert any("owned" in line and "I pushed too hard there" in line for line in owned.coaching.worked)
+    unprompted = grader.grade_now(context=context, reply=sorry)  # no reaction voiced: nothing to own
+    assert not any("owned" in line for line in unprompted.coaching.worked)
+    again = grader.grade_now(context=context, reply="Sorry, but you need to go to a meeting tonight.", moment=reacting)
+    assert not any("owned" in line for line in again.coaching.worked)

@@ -16,7 +16,7 @@ import numpy as np
 from app.config import PROJECT_ROOT
 from app.content.rubrics import Dimension, Rubric
 from app.grading.base import Coaching, CoachingPoint
-from app.grading.context_cues import carries_crisis_script, declined, peer_tests_boundary
+from app.grading.context_cues import carries_crisis_script, declined, owns_a_misstep, peer_tests_boundary
 from app.grading.embeddings import FloatArray, SentenceEncoder
 from app.grading.scoring import ReplyAnalysis
 
@@ -73,9 +73,12 @@ class CoachComposer:
         skills = [d.key for d in self.rubric.dimensions if d.kind == "skill" and analysis.scores[d.key] < 2]
         return risks or skills
 
-    def compose(self, analysis: ReplyAnalysis, better: str = "", *, crisis: bool = False) -> Coaching:
+    def compose(
+        self, analysis: ReplyAnalysis, better: str = "", *, crisis: bool = False, after_a_misstep: bool = False
+    ) -> Coaching:
         """Coaching for a graded reply; `better` is the better reply chosen for its moment (see better_reply.py).
-        Outside a `crisis` moment no tip with a crisis script is offered."""
+        Outside a `crisis` moment no tip with a crisis script is offered; `after_a_misstep` (the peer's line
+        reacts to how the last reply landed), owning it is credited."""
         risks = [d for d in self.rubric.dimensions if d.kind == "risk"]
         skills = [d for d in self.rubric.dimensions if d.kind == "skill"]
         flagged = [d for d in risks if analysis.scores[d.key] >= 2]
@@ -83,7 +86,7 @@ class CoachComposer:
         low_skills = [d for d in skills if analysis.scores[d.key] < 2]
         if not flagged:
             points += [self._skill_point(d, analysis, better, crisis) for d in low_skills]
-        worked = self._worked(analysis, risks, skills)
+        worked = self._worked(analysis, risks, skills, after_a_misstep)
         if flagged:
             strong = any(analysis.scores[d.key] >= 2 for d in skills)
             strength = self.macros.strength_reflection() if strong else ""
@@ -92,8 +95,13 @@ class CoachComposer:
             summary = self.macros.summary_clear([d.name.lower() for d in low_skills])
         return Coaching(worked=worked, points=points, summary=_text(summary))
 
-    def _worked(self, analysis: ReplyAnalysis, risks: list[Dimension], skills: list[Dimension]) -> list[str]:
+    def _worked(
+        self, analysis: ReplyAnalysis, risks: list[Dimension], skills: list[Dimension], after_a_misstep: bool
+    ) -> list[str]:
         worked: list[str] = []
+        owned = next((s for s in analysis.sentences if owns_a_misstep(s)), None) if after_a_misstep else None
+        if owned and _clean(analysis.scores, risks):
+            worked.append(self.macros.worked_owned_misstep(owned))
         for dim in skills:
             level, evidence = analysis.scores[dim.key], analysis.evidence.get(dim.key, [])
             sentence = evidence[0] if evidence else analysis.sentences[analysis.top_sentence(dim.key)]

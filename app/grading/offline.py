@@ -81,7 +81,9 @@ class OfflineGrader:
                 Grade(
                     scores=dict(analysis.scores),
                     evidence=analysis.evidence,
-                    coaching=self.coach.compose(analysis, better, crisis=moment.crisis),
+                    coaching=self.coach.compose(
+                        analysis, better, crisis=moment.crisis, after_a_misstep=moment.reaction is not None
+                    ),
                     grader=self.name,
                 )
             )

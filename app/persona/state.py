@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from app.content.difficulty import DifficultyLevel
 from app.content.personas import Mood, Move, Persona
 from app.content.rubrics import CrisisCheck, Rubric
+from app.grading.context_cues import owns_a_misstep
 from app.persona.base import Asked, BoundaryAnswer, CrisisReading, PersonaState, TurnReading
 from app.persona.boundary_tests import next_test
 from app.persona.crisis import check_reply, closes, due_crisis, respond
@@ -26,7 +27,6 @@ from app.persona.trust import (
     REPAIR_WINDOW,
     RUPTURE,
     grade_change,
-    is_apology,
     scaled,
 )
 
@@ -212,7 +212,7 @@ def _reading(turn: _Turn) -> tuple[TurnReading, int]:
     )
     reading.crisis = _crisis(persona, state, reply, asked, turn.checklist, pushed=bool(risks))
     recent = state.ruptured_at is not None and state.turns + 1 - state.ruptured_at <= REPAIR_WINDOW
-    reading.repaired = recent and not risks and is_apology(reply.text)
+    reading.repaired = recent and not risks and owns_a_misstep(reply.text)
     trust = _trust(turn, reading, felt)
     listened = state.listened + (1 if _listened(reading) else 0)
     _disclose(turn, reading, trust, listened)

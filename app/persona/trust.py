@@ -4,14 +4,12 @@ Plain information questions build a little rapport and no more; an apology after
 trust back; how a boundary test or a crisis was met moves it too.
 """
 
-import re
 from collections.abc import Mapping
 
 from app.content.difficulty import DifficultyLevel
 from app.content.personas import Persona
 from app.content.rubrics import Rubric
 from app.persona.base import CrisisResponse, Handling
-from app.persona.cues import normalise
 from app.persona.reactions import triggered_reactions
 
 SAFE_REPLY_BONUS = 2
@@ -39,16 +37,6 @@ HANDLING_CHANGE: dict[Handling, int] = {
 """Trust moved by how a boundary test was met, beyond the grade: a warm, clear no earns respect."""
 
 CRISIS_CHANGE: dict[CrisisResponse, int] = {"answer": 4, "heard": 6, "brushed_off": -8}
-
-_APOLOGY = re.compile(
-    r"\b(sorry|apologi[sz]e|my apologies|i was out of line|that came out wrong|i shouldn'?t have|i overstepped"
-    r"|i pushed (you )?too|didn'?t mean to (push|lecture|preach|pressure|tell you what)|i was wrong to|my bad)\b"
-)
-
-
-def is_apology(text: str) -> bool:
-    return _APOLOGY.search(normalise(text)) is not None
-
 
 def grade_change(*, persona: Persona, rubric: Rubric, level: DifficultyLevel, scores: Mapping[str, int]) -> int:
     """Each dimension present moves trust by its reaction's trust_change, scaled by level / 2.
