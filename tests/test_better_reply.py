@@ -286,3 +286,45 @@ def test_the_wording_itself_names_no_person_substance_or_event() -> None:
     texts = [r.format(gist="you feel stuck") for r in WORDING.reflect] + WORDING.ask + WORDING.crisis_ask
     texts += [say for m in WORDING.moments for say in m.say]
     assert {text: particulars(text, WORDING) for text in texts if particulars(text, WORDING)} == {}
+
+
+@pytest.mark.parametrize(
+    ("line", "kind"),
+    [
+        ("Nah. Pass. Next question.", "moving on"),
+        ("I should probably get going, I've kept you long enough. Gotta go.", "leaving"),
+        ("Okay. Sorry.", "apologising"),
+        ("Sure. If you say so.", "doubting"),
+        ("Dunno. We'll see.", "unsure"),
+    ],
+)
+def test_a_move_in_the_talk_is_answered_without_parroting_it(line: str, kind: str) -> None:
+    chosen = chooser().choose(peer_moment(line), [ContextTurn(role="peer", text=line)], ["empathy"])
+    assert chosen in says_of(kind)
+
+
+def test_a_short_cue_in_a_long_line_is_news_not_a_move() -> None:
+    line = "I'm sorry I was late. The bus never came and I had to walk the whole way from the shelter on Fifth."
+    assert WORDING.moment_of(peer_moment(line)) is None
+
+
+def test_a_line_with_nothing_to_say_back_gets_a_question_that_stands_alone() -> None:
+    chosen = chooser().choose(peer_moment("Okay."), [ContextTurn(role="peer", text="Okay.")], ["empathy"])
+    assert chosen in WORDING.open and not {"that", "it"} & set(words(chosen))
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Lord, I miss that child.", "you miss that child"),
+        ("Okay. I can keep talking, I think.", "you can keep talking"),
+        ("Hearing it back like that, I sound like somebody who's trying.", "you sound like somebody who's trying"),
+        ("He don't know about the clinic and I'd like to keep it that way.", "he doesn't know about the clinic and "
+         "you'd like to keep it that way"),
+        ("Don't give me stuff. I'll lose it.", None),
+    ],
+)
+def test_the_gist_drops_exclamations_hedges_and_asides_and_never_turns_a_request(
+    line: str, expected: str | None
+) -> None:
+    assert gist(line) == expected

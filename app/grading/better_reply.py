@@ -58,9 +58,19 @@ FIRST_TO_SECOND = {
 LEAD_IN = re.compile(
     r"^(?:(?:okay|ok|so|well|yeah|yes)[\s,]+)*"  # "Okay so before anything, I'm..." says "I'm..."
     r"(?:i (?:try to|want to|wanna|mean to|just want to) say|i mean|honestly|well|anyway|so|right|yeah|yes|okay|ok"
-    r"|man|look|listen|see|totally|before anything|first of all|first off|to be honest)\s*[,:]\s*",
+    r"|man|look|listen|see|totally|before anything|first of all|first off|to be honest"
+    r"|lord|god|mira|oh|ah|huh|ha|hm+|um+|uh+|wow|honey|girl|dude|bro|no,? yeah|kind of,? yeah)\s*[,:]\s*"
+    r"|^(?:like|i think(?!\s+i'?m\s+(?:going to|gonna))|i guess|i feel like|i mean"
+    r"|(?!(?:no|some|every|any)thing\b)[a-z]+ing\b[^,]{0,40},)"
+    r"\s*(?=(?:i|i'm|i've|i'd|i'll|my)\b)",
+    # "I think I'm asking…", "Hearing it back like that, I sound like…": what follows is about them
     re.IGNORECASE,
 )
+TRAILING_TAG = re.compile(
+    r",?\s*(?:i think|i guess|you know|not gonna lie|to be honest|honestly|i mean|or whatever|and anyways?)\s*$",
+    re.IGNORECASE,
+)  # "I can keep talking, I think" says "you can keep talking"
+DIALECT_DONT = re.compile(r"\b(he|she|it) don'?t\b", re.IGNORECASE)  # said back in plain English, not mimicked
 JOINING_WORD = re.compile(r"^(?:then|and|but|so)\s+", re.IGNORECASE)  # left at the start of a clause said back
 # A later sentence that starts with one of these leans on the one before ("They got me hooked"): said back alone,
 # its "they" points at nobody.
@@ -75,7 +85,8 @@ CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zA-Z'’-]+")
 NAMEABLE_ALWAYS = frozenset({"i", "i'm", "i've", "i'll", "i'd"})
 FEELING = re.compile(
     r"\b(feel\w*|felt|scared|afraid|ashamed|guilty|alone|lonely|tired|angry|sad|hard|worried|miss|want|can't|don't know"
-    r"|hate|love|hurt\w*|lost|stuck|fail\w*|ready|wish|hope|fraud|weak|worst)\b",
+    r"|hate|love|hurt\w*|lost|stuck|fail\w*|ready|wish|hope|fraud|weak|worst|miss\w*|proud|nervous|terrif\w*"
+    r"|trying|meant|matters?|recogni[sz]e|glad|relie\w*|embarrass\w*|lonely|worth)\b",
     re.IGNORECASE,
 )
 
@@ -95,11 +106,21 @@ class MomentWording(StrictModel):
         default=None, description="Its first group, in a question of the peer's, is what the question asks about"
     )
     say: list[str] = Field(min_length=1, description="What to say after the reflection in this moment")
+    reflect: bool = Field(
+        default=True, description="Whether the peer's words are said back first (not when they ask to move on)"
+    )
+    max_words: int | None = Field(
+        default=None, ge=1, description="The cue counts only in a line this short: a move in the talk, not news"
+    )
 
     @field_validator("cue", "asked", mode="before")
     @classmethod
     def compile_case_blind(cls, value: object) -> object:
         return re.compile(value, re.IGNORECASE) if isinstance(value, str) else value
+
+    def found_in(self, peer_line: str) -> bool:
+        short = self.max_words is None or len(words(peer_line)) <= self.max_words
+        return short and self.cue.search(peer_line) is not None
 
     def asked_about(self, peer_line: str) -> str | None:
         """What the peer's question asks about, said back to them: "Would you come to my daughter's baptism?"
@@ -118,7 +139,8 @@ class Repair(StrictModel):
 
 class Wording(StrictModel):
     reflect: list[str] = Field(min_length=1, description="Openers with {gist}, the peer's words turned to them")
-    ask: list[str] = Field(min_length=1, description="Open questions that hand the conversation back")
+    ask: list[str] = Field(min_length=1, description="Open questions that follow a reflection (\"that\" is it)")
+    open: list[str] = Field(min_length=1, description="Open questions that stand alone, with nothing said back")
     crisis_ask: list[str] = Field(min_length=1, description="What to ask in a crisis moment")
     repair: dict[str, Repair] = Field(
         default_factory=dict,
@@ -127,14 +149,18 @@ class Wording(StrictModel):
     moments: list[MomentWording] = Field(default_factory=list, description="Moments that call for more")
     particulars: Particulars
 
-    def asks_for(self, moment: CoachingMoment, start: int) -> list[list[str]]:
-        """What may follow the reflection, best first, two of each kind: the crisis wording in a crisis; else
-        the wording of the first moment whose cue the peer's line carries (its lines naming what was asked
-        about first, when the line names it), then the open questions. `start` varies the general wording."""
+    def moment_of(self, moment: CoachingMoment) -> MomentWording | None:
+        """The first moment whose cue the peer's line carries, outside a crisis."""
+        return None if moment.crisis else next((m for m in self.moments if m.found_in(moment.peer_line)), None)
+
+    def asks_for(self, moment: CoachingMoment, start: int, reflected: bool = True) -> list[list[str]]:
+        """What may follow the reflection (or, not `reflected`, stand alone), best first, two of each kind: the
+        crisis wording in a crisis; else the wording of the moment (see moment_of; its lines naming what was
+        asked about first, when the line names it), then the open questions. `start` varies the wording."""
         if moment.crisis:
             return [_rotated(self.crisis_ask, start)[:2]]
-        general = _rotated(self.ask, start)[:2]
-        special = next((m for m in self.moments if m.cue.search(moment.peer_line)), None)
+        general = _rotated(self.ask if reflected else self.open, start)[:2]
+        special = self.moment_of(moment)
         if special is None:
             return [general]
         asked = special.asked_about(moment.peer_line)
@@ -164,6 +190,7 @@ def turned_toward(sentence: str, names: frozenset[str] = frozenset()) -> str:
         return FIRST_TO_SECOND.get(word.lower().replace("’", "'"), word)
 
     spoken = re.sub(r"\b(I|we) was\b", r"\1 were", sentence.strip().rstrip(".!?…").strip(), flags=re.IGNORECASE)
+    spoken = DIALECT_DONT.sub(r"\1 doesn't", spoken)
     spoken = THINK_GOING_TO.sub("I'm thinking I might", spoken)  # "you think you're…" reads as a put-down
     spoken = GOING_TO.sub(r"\1 planning to", spoken)  # "you're going to tell them" reads as an order
     turned = re.sub(r"[A-Za-z'’]+", swap, spoken)
@@ -178,18 +205,19 @@ def gist(peer_line: str, names: frozenset[str] = frozenset()) -> str | None:
     for position, sentence in enumerate(_sentences(plain(peer_line))):
         sentence = LET_ME.sub("I'd like to", LEAD_IN.sub("", sentence))  # "I try to say, I feel alone": "I feel alone"
         sentence = JOINING_WORD.sub("", _without_the_listener(THANK_YOU.sub("", sentence).strip(" ,.")))
+        sentence = TRAILING_TAG.sub("", sentence)
         tokens = words(sentence)
         if "?" in sentence or not GIST_WORDS[0] <= len(tokens) <= GIST_WORDS[1] or _names_the_listener(tokens):
             continue
         verb = tokens[1] if tokens[0] in LEADING_ADVERBS | {"now", "please"} else tokens[0]
-        if verb in REQUESTS:
+        if verb in REQUESTS or (verb == "don't" and "me" in tokens):  # "Don't give me stuff" asks the listener
             continue
         dropped = verb in DROPPED_SUBJECT_VERBS
         if not (dropped or any(t in VERBS or t in FIRST_TO_SECOND or t.endswith(("ed", "n't")) for t in tokens)):
             continue
         about_them = dropped or any(t in FIRST_TO_SECOND for t in tokens)
         said = f"I {sentence[:1].lower()}{sentence[1:]}" if dropped else sentence
-        stands_alone = position == 0 or tokens[0] not in BACK_REFERENCES
+        stands_alone = tokens[0] not in BACK_REFERENCES | {"that's", "it's"}  # "that's funny, because…" leans too
         feeling = bool(FEELING.search(sentence))
         candidates.append((about_them, stands_alone, feeling, -position, -abs(len(tokens) - 12), said))
     if not candidates:
@@ -252,21 +280,21 @@ class BetterReplies:
         crisis); then replies composed from the peer's words (crisis wording in a crisis, the moment's wording
         where it calls for more than a question, then open questions), then those alone."""
         found = [Candidate(text, True) for text in moment.authored_replies if text.strip()]
-        turned = gist(moment.peer_line, moment.names)
+        special = self.wording.moment_of(moment)
+        turned = gist(moment.peer_line, moment.names) if special is None or special.reflect else None
         start = sum(map(ord, moment.peer_line))  # varied wording, the same for the same line
         repair = self.wording.repair.get(moment.reaction or "") if not moment.crisis else None
         if repair is not None:
             found += [Candidate(text, False) for text in self._repairs(repair, turned, start)]
-        every_asks = self.wording.asks_for(moment, start)
-        for asks in every_asks:
+        for asks in self.wording.asks_for(moment, start, reflected=turned is not None):
             for n, question in enumerate(asks):
                 if turned:
                     opener = self.wording.reflect[(start + n) % len(self.wording.reflect)].format(gist=turned)
                     found.append(Candidate(f"{opener} {question}", False))
                 else:
                     found.append(Candidate(question, False))
-        if turned:  # the last resort, when a reflection of the peer's words reads wrong: what follows it alone
-            found += [Candidate(asks[0], False) for asks in every_asks]
+        if turned:  # the last resort, when a reflection of the peer's words reads wrong: what stands alone
+            found += [Candidate(asks[0], False) for asks in self.wording.asks_for(moment, start, reflected=False)]
         return found
 
     def _repairs(self, repair: Repair, turned: str | None, start: int) -> list[str]:

@@ -4,7 +4,8 @@ A peer's reply may join several lines of the persona file (an answer, a fact, a 
 carries its own model replies or shares those of its owner (a fact, a test, a topic, a crisis, the
 outcome). The line the trainee most needs to answer wins: a crisis, then a test, a fact, the
 outcome, a topic, the peer's response to how a test was handled (the new thing said beside it wins),
-then anything else.
+then anything else. A line said once a test or crisis is settled (a yes, a no, a crisis heard) does not
+share its owner's replies: "I can't lend money" does not answer "Smart. Money between people goes sideways".
 """
 
 from collections.abc import Iterator
@@ -17,18 +18,23 @@ Authored = tuple[int, Line, tuple[str, ...]]
 """How much the line needs an answer (lower first), the line, and its owner's model replies."""
 
 CRISIS, TEST, FACT, OUTCOME, TOPIC, RESPONSE, OTHER = range(7)
+STILL_ASKING = ("ignored", "asked_back")
+"""Responses after which the test's ask still stands, so its model replies (a warm no) still fit; after a
+yes or a no the peer has moved on, and a line of its own, or one composed from its words, answers it."""
 
 
 def _owned(persona: Persona) -> Iterator[Authored]:
     for crisis in persona.crises:
         shared = tuple(crisis.better_replies)
-        for line in [*crisis.signal, *crisis.answer, *crisis.heard.lines, *crisis.brushed_off.lines]:
+        for line in [*crisis.signal, *crisis.answer, *crisis.brushed_off.lines]:
             yield CRISIS, line, shared
+        yield from ((CRISIS, line, ()) for line in crisis.heard.lines)  # heard, the peer has moved on
     for test in persona.boundary_tests:
         yield from ((TEST, line, tuple(test.better_replies)) for line in test.ask)
-        responses = [getattr(test, part) for part in RESPONSES]
-        said = [line for r in responses if r is not None for line in r.lines]
-        yield from ((RESPONSE, line, tuple(test.better_replies)) for line in said)
+        for part in RESPONSES:
+            response = getattr(test, part)
+            shared = tuple(test.better_replies) if part in STILL_ASKING else ()
+            yield from ((RESPONSE, line, shared) for line in (response.lines if response else []))
     for fact in persona.hidden_facts:
         yield from ((FACT, line, tuple(fact.better_replies)) for line in [*fact.reveal, *fact.deflect])
     yield from ((OUTCOME, line, tuple(persona.outcome.better_replies)) for line in persona.outcome.lines)
