@@ -296,6 +296,7 @@ def test_the_wording_itself_names_no_person_substance_or_event() -> None:
         ("Okay. Sorry.", "apologising"),
         ("Sure. If you say so.", "doubting"),
         ("Dunno. We'll see.", "unsure"),
+        ("Yeah. That's exactly it.", "agreeing"),
     ],
 )
 def test_a_move_in_the_talk_is_answered_without_parroting_it(line: str, kind: str) -> None:
@@ -306,6 +307,7 @@ def test_a_move_in_the_talk_is_answered_without_parroting_it(line: str, kind: st
 def test_a_short_cue_in_a_long_line_is_news_not_a_move() -> None:
     line = "I'm sorry I was late. The bus never came and I had to walk the whole way from the shelter on Fifth."
     assert WORDING.moment_of(peer_moment(line)) is None
+    assert WORDING.moment_of(peer_moment("Eh. Not exactly.")) is None
 
 
 def test_a_line_with_nothing_to_say_back_gets_a_question_that_stands_alone() -> None:
@@ -322,6 +324,9 @@ def test_a_line_with_nothing_to_say_back_gets_a_question_that_stands_alone() -> 
         ("He don't know about the clinic and I'd like to keep it that way.", "he doesn't know about the clinic and "
          "you'd like to keep it that way"),
         ("Don't give me stuff. I'll lose it.", None),
+        ("Hey! Sorry, the dog was licking the window and I parked crooked.", "the dog was licking the window and "
+         "you parked crooked"),
+        ("Mm-mm. I've got a client at two.", "you've got a client at two"),
     ],
 )
 def test_the_gist_drops_exclamations_hedges_and_asides_and_never_turns_a_request(

@@ -171,13 +171,14 @@ async def test_an_apology_after_pushing_wins_trust_back() -> None:
 
 
 def test_a_line_said_once_a_test_is_settled_does_not_get_the_tests_warm_no() -> None:
-    """After "Okay. Rules. I get it." the peer has moved on: "I can't accept gifts" again would not fit."""
+    """After "Okay. Rules. I get it." the peer has moved on: "I can't accept gifts" again would not fit. While
+    they explain why they ask, the ask stands and its warm no still does."""
     test = WALT.test("call-darrell")
-    assert test.accepted.lines and test.ignored is not None
-    for line in test.accepted.lines:
+    assert test.ignored is not None and test.asked_back is not None
+    for line in [*test.accepted.lines, *test.ignored.lines]:
         assert not set(model_replies_for(WALT, str(line))) & set(test.better_replies), line
-    pressed = [str(line) for line in test.ignored.lines if not line.better_replies]
-    assert all(model_replies_for(WALT, line) == test.better_replies for line in pressed)
+    explaining = [str(line) for line in test.asked_back.lines if not line.better_replies]
+    assert explaining and all(model_replies_for(WALT, line) == test.better_replies for line in explaining)
 
 
 def test_validate_catches_a_fact_given_away_and_a_copied_persona() -> None:

@@ -59,7 +59,8 @@ LEAD_IN = re.compile(
     r"^(?:(?:okay|ok|so|well|yeah|yes)[\s,]+)*"  # "Okay so before anything, I'm..." says "I'm..."
     r"(?:i (?:try to|want to|wanna|mean to|just want to) say|i mean|honestly|well|anyway|so|right|yeah|yes|okay|ok"
     r"|man|look|listen|see|totally|before anything|first of all|first off|to be honest"
-    r"|lord|god|mira|oh|ah|huh|ha|hm+|um+|uh+|wow|honey|girl|dude|bro|no,? yeah|kind of,? yeah)\s*[,:]\s*"
+    r"|lord|god|mira|oh|ah|huh|ha|hm+|um+|uh+|wow|honey|girl|dude|bro|no,? yeah|kind of,? yeah|hey|hi|sorry)"
+    r"\s*[,:!]\s*"
     r"|^(?:like|i think(?!\s+i'?m\s+(?:going to|gonna))|i guess|i feel like|i mean"
     r"|(?!(?:no|some|every|any)thing\b)[a-z]+ing\b[^,]{0,40},)"
     r"\s*(?=(?:i|i'm|i've|i'd|i'll|my)\b)",

@@ -22,7 +22,9 @@ SHORTHAND = {
     "kk": "okay", "ok": "okay", "sry": "sorry", "abt": "about", "ppl": "people", "bf": "boyfriend",
     "gf": "girlfriend", "fr": "for real", "smth": "something", "prob": "probably", "def": "definitely",
 }
-FILLERS = re.compile(r"(?<![\w'’])(?:um+|uh+|erm+|er|hmm+|mm+(?:-hm+)?|uh-huh)(?![\w'’])[,.…]*\s*", re.IGNORECASE)
+FILLERS = re.compile(
+    r"(?<![\w'’])(?:um+|uh+|erm+|er|hmm+|mm+(?:-[hm]m+)?|uh-huh|uh-uh)(?![\w'’])[,.…]*\s*", re.IGNORECASE
+)
 LAUGHS = re.compile(r"(?<!\w)(?:lol|lmao|haha+|hehe+)(?!\w)[,.!]*\s*", re.IGNORECASE)
 # a word said again after a comma, dash or nothing: "I, I think", "I- I", "you you"
 STUTTER = re.compile(r"(?<![\w'’])([\w'’]+)(?:\s*[,-]\s*|\s+)(?=\1(?![\w'’]))", re.IGNORECASE)

@@ -18,9 +18,10 @@ Authored = tuple[int, Line, tuple[str, ...]]
 """How much the line needs an answer (lower first), the line, and its owner's model replies."""
 
 CRISIS, TEST, FACT, OUTCOME, TOPIC, RESPONSE, OTHER = range(7)
-STILL_ASKING = ("ignored", "asked_back")
-"""Responses after which the test's ask still stands, so its model replies (a warm no) still fit; after a
-yes or a no the peer has moved on, and a line of its own, or one composed from its words, answers it."""
+STILL_ASKING = ("asked_back",)
+"""Responses after which the test's ask still stands (the peer explains why they ask), so its model replies (a
+warm no) still fit; after a yes, a no or a change of subject the peer may have let it drop ("Forget the show"),
+and a line of its own, or one composed from its words, answers it."""
 
 
 def _owned(persona: Persona) -> Iterator[Authored]:
