@@ -200,8 +200,8 @@ def turned_toward(sentence: str, names: frozenset[str] = frozenset()) -> str:
 
 
 def gist(peer_line: str, names: frozenset[str] = frozenset()) -> str | None:
-    """The peer's sentence most worth reflecting (about them, standing alone, with feeling, then the earliest;
-    not a question), turned toward them; a name that opens it keeps its capital."""
+    """The peer's sentence most worth reflecting (about them or with feeling, standing alone, with feeling, then
+    the earliest; not a question), turned toward them; a name that opens it keeps its capital."""
     candidates = []
     for position, sentence in enumerate(_sentences(plain(peer_line))):
         sentence = LET_ME.sub("I'd like to", LEAD_IN.sub("", sentence))  # "I try to say, I feel alone": "I feel alone"
@@ -220,7 +220,7 @@ def gist(peer_line: str, names: frozenset[str] = frozenset()) -> str | None:
         said = f"I {sentence[:1].lower()}{sentence[1:]}" if dropped else sentence
         stands_alone = tokens[0] not in BACK_REFERENCES | {"that's", "it's"}  # "that's funny, because…" leans too
         feeling = bool(FEELING.search(sentence))
-        candidates.append((about_them, stands_alone, feeling, -position, -abs(len(tokens) - 12), said))
+        candidates.append((about_them or feeling, stands_alone, feeling, -position, -abs(len(tokens) - 12), said))
     if not candidates:
         return None
     return turned_toward(max(candidates)[-1], names)
