@@ -238,7 +238,7 @@ def test_a_moment_that_asks_something_of_the_trainee_is_answered_in_its_own_word
 def test_taking_something_yourself_is_not_offering_a_gift() -> None:
     line = "That's weirdly hopeful. I don't trust it but I'll take it."
     chosen = chooser().choose(peer_moment(line), [ContextTurn(role="peer", text=line)], ["empathy"])
-    assert chosen.endswith(tuple(WORDING.ask)) and "gift" not in chosen
+    assert chosen.endswith(tuple(WORDING.ask + WORDING.ask_more)) and "gift" not in chosen
 
 
 def test_a_warm_no_names_what_it_declines() -> None:
@@ -250,7 +250,7 @@ def test_a_warm_no_names_what_it_declines() -> None:
 def test_telling_someone_else_is_not_a_question_about_confidentiality() -> None:
     line = "I think I'm going to tell my kids about my addiction this weekend."
     chosen = chooser().choose(peer_moment(line), [ContextTurn(role="peer", text=line)], ["empathy"])
-    assert chosen.endswith(tuple(WORDING.ask))
+    assert chosen.endswith(tuple(WORDING.ask + WORDING.ask_more))
 
 
 def test_a_moment_wording_the_grader_flags_falls_back_to_an_open_question() -> None:
@@ -262,7 +262,7 @@ def test_a_moment_wording_the_grader_flags_falls_back_to_an_open_question() -> N
         lambda context, replies: [{**GOOD, "empathy": 1} if r.endswith(tuple(own)) else GOOD for r in replies],
     )
     chosen = scores.choose(peer_moment(line), [ContextTurn(role="peer", text=line)], ["empathy"])
-    assert chosen.endswith(tuple(WORDING.ask))
+    assert chosen.endswith(tuple(WORDING.ask + WORDING.ask_more))
 
 
 @pytest.mark.parametrize(
@@ -333,3 +333,12 @@ def test_the_gist_drops_exclamations_hedges_and_asides_and_never_turns_a_request
     line: str, expected: str | None
 ) -> None:
     assert gist(line) == expected
+
+
+def test_a_plain_fact_said_back_is_followed_by_an_invitation_not_a_feeling_question() -> None:
+    fact = "I rent the downstairs of a duplex on the east side."
+    chosen = chooser().choose(peer_moment(fact), [ContextTurn(role="peer", text=fact)], ["empathy"])
+    assert "duplex" in chosen and chosen.endswith(tuple(WORDING.ask_more))
+    felt = "I miss my kids so much it hurts."
+    chosen = chooser().choose(peer_moment(felt), [ContextTurn(role="peer", text=felt)], ["empathy"])
+    assert "miss your kids" in chosen and chosen.endswith(tuple(WORDING.ask))

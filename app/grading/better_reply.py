@@ -141,6 +141,9 @@ class Repair(StrictModel):
 class Wording(StrictModel):
     reflect: list[str] = Field(min_length=1, description="Openers with {gist}, the peer's words turned to them")
     ask: list[str] = Field(min_length=1, description="Open questions that follow a reflection (\"that\" is it)")
+    ask_more: list[str] = Field(
+        min_length=1, description="Open questions that follow a plain fact said back: inviting more, not a feeling"
+    )
     open: list[str] = Field(min_length=1, description="Open questions that stand alone, with nothing said back")
     crisis_ask: list[str] = Field(min_length=1, description="What to ask in a crisis moment")
     repair: dict[str, Repair] = Field(
@@ -154,13 +157,15 @@ class Wording(StrictModel):
         """The first moment whose cue the peer's line carries, outside a crisis."""
         return None if moment.crisis else next((m for m in self.moments if m.found_in(moment.peer_line)), None)
 
-    def asks_for(self, moment: CoachingMoment, start: int, reflected: bool = True) -> list[list[str]]:
-        """What may follow the reflection (or, not `reflected`, stand alone), best first, two of each kind: the
-        crisis wording in a crisis; else the wording of the moment (see moment_of; its lines naming what was
-        asked about first, when the line names it), then the open questions. `start` varies the wording."""
+    def asks_for(self, moment: CoachingMoment, start: int, reflected: str | None = None) -> list[list[str]]:
+        """What may follow the reflection `reflected` (when None, what stands alone), best first, two of each
+        kind: the crisis wording in a crisis; else the wording of the moment (see moment_of; its lines naming
+        what was asked about first, when the line names it), then the open questions (after a plain fact said
+        back, ones that invite more rather than ask for a feeling). `start` varies the wording."""
         if moment.crisis:
             return [_rotated(self.crisis_ask, start)[:2]]
-        general = _rotated(self.ask if reflected else self.open, start)[:2]
+        plain_fact = reflected is not None and not FEELING.search(reflected)
+        general = _rotated(self.open if reflected is None else self.ask_more if plain_fact else self.ask, start)[:2]
         special = self.moment_of(moment)
         if special is None:
             return [general]
@@ -287,7 +292,7 @@ class BetterReplies:
         repair = self.wording.repair.get(moment.reaction or "") if not moment.crisis else None
         if repair is not None:
             found += [Candidate(text, False) for text in self._repairs(repair, turned, start)]
-        for asks in self.wording.asks_for(moment, start, reflected=turned is not None):
+        for asks in self.wording.asks_for(moment, start, reflected=turned):
             for n, question in enumerate(asks):
                 if turned:
                     opener = self.wording.reflect[(start + n) % len(self.wording.reflect)].format(gist=turned)
@@ -295,7 +300,7 @@ class BetterReplies:
                 else:
                     found.append(Candidate(question, False))
         if turned:  # the last resort, when a reflection of the peer's words reads wrong: what stands alone
-            found += [Candidate(asks[0], False) for asks in self.wording.asks_for(moment, start, reflected=False)]
+            found += [Candidate(asks[0], False) for asks in self.wording.asks_for(moment, start, reflected=None)]
         return found
 
     def _repairs(self, repair: Repair, turned: str | None, start: int) -> list[str]:
