@@ -82,7 +82,7 @@ THANK_YOU = re.compile(r"\b(?:thank you|thank u|thanks)\b", re.IGNORECASE)  # no
 LET_ME = re.compile(r"^let me\b", re.IGNORECASE)  # "Let me try it" is said back as "you'd like to try it"
 GOING_TO = re.compile(r"\b(I'm|I am|we're|we are)\s+(?:going to|gonna)\b", re.IGNORECASE)
 THINK_GOING_TO = re.compile(r"\bI think (?:I'm|I am)\s+(?:going to|gonna)\b", re.IGNORECASE)
-CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zA-Z'’-]+")
+CAPITALISED = re.compile(r"(?<![.!?]\s)(?<![.!?]['\"’”]\s)(?<!^)\b[A-Z][a-zA-Z'’-]+")  # not after "…sir.' What"
 NAMEABLE_ALWAYS = frozenset({"i", "i'm", "i've", "i'll", "i'd"})
 FEELING = re.compile(
     r"\b(feel\w*|felt|scared|afraid|ashamed|guilty|alone|lonely|tired|angry|sad|hard|worried|miss|want|can't|don't know"

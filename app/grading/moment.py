@@ -14,8 +14,9 @@ MID_SENTENCE_CAPITAL = re.compile(r"(?<![.!?\"“]\s)(?<![\"“])(?<!^)\b[A-Z][a
 
 
 def term(word: str) -> str:
-    """A word as a term: lower case, without a possessive "'s" ("Tyler's" is "tyler")."""
-    return POSSESSIVE.sub("", word.lower().replace("’", "'"))
+    """A word as a term: lower case, without a possessive "'s" ("Tyler's" is "tyler") or a closing quote mark
+    ("'Sunshine'" is "sunshine")."""
+    return POSSESSIVE.sub("", word.lower().replace("’", "'").rstrip("'"))
 
 
 def terms_of(texts: Iterable[str]) -> frozenset[str]:
