@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from app.content.personas import Line, Persona
+from app.content.personas import Line, Persona, Response
 from app.persona.base import Asked
 from app.persona.cues import normalise
 from app.persona.hearing import hear
@@ -173,12 +173,19 @@ async def test_an_apology_after_pushing_wins_trust_back() -> None:
 def test_a_line_said_once_a_test_is_settled_does_not_get_the_tests_warm_no() -> None:
     """After "Okay. Rules. I get it." the peer has moved on: "I can't accept gifts" again would not fit. While
     they explain why they ask, the ask stands and its warm no still does."""
-    test = WALT.test("call-darrell")
-    assert test.ignored is not None and test.asked_back is not None
+    authored = WALT.test("call-darrell")
+    assert authored.ignored is not None and authored.asked_back is not None
+
+    def unauthored(response: Response) -> Response:  # the lines alone, as a file without their own replies
+        return response.model_copy(update={"lines": [Line(str(line)) for line in response.lines]})
+
+    parts = ("accepted", "ignored", "asked_back")
+    test = authored.model_copy(update={part: unauthored(getattr(authored, part)) for part in parts})
+    walt = WALT.model_copy(update={"boundary_tests": [test, *WALT.boundary_tests[1:]]})
+    assert WALT.boundary_tests[0].id == "call-darrell" and test.ignored and test.asked_back
     for line in [*test.accepted.lines, *test.ignored.lines]:
-        assert not set(model_replies_for(WALT, str(line))) & set(test.better_replies), line
-    explaining = [str(line) for line in test.asked_back.lines if not line.better_replies]
-    assert explaining and all(model_replies_for(WALT, line) == test.better_replies for line in explaining)
+        assert not set(model_replies_for(walt, str(line))) & set(test.better_replies), line
+    assert all(model_replies_for(walt, str(line)) == list(test.better_replies) for line in test.asked_back.lines)
 
 
 def test_validate_catches_a_fact_given_away_and_a_copied_persona() -> None:
@@ -204,10 +211,11 @@ def test_a_new_fact_beside_a_tests_response_gets_the_facts_model_replies() -> No
 
 
 def test_model_replies_follow_the_line_the_peer_said() -> None:
-    ask = str(WALT.test("call-darrell").ask[0])
-    composed = f"{WALT.topic('age').guarded[0]} {ask}"
-    assert model_replies_for(WALT, composed) == list(WALT.test("call-darrell").better_replies)
-    assert model_replies_for(WALT, str(WALT.topic("eric").guarded[0])) == list(WALT.topic("eric").better_replies)
+    ask = WALT.test("call-darrell").ask[0]
+    composed = f"{WALT.topic('age').guarded[0]} {ask}"  # the ask needs an answer more than the age does
+    assert ask.better_replies and model_replies_for(WALT, composed) == list(ask.better_replies)
+    eric = WALT.topic("eric").guarded[0]
+    assert eric.better_replies and model_replies_for(WALT, str(eric)) == list(eric.better_replies)
     assert model_replies_for(WALT, "Something no file says.") == []
 
 

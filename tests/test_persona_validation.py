@@ -83,7 +83,8 @@ def copy_line(source: tuple[str, ...], target: tuple[str, ...]) -> Callable[[Dat
         line = data
         for key in source:
             line = line[key]
-        node[target[-1]].append(str(line).upper())
+        text = line["say"] if isinstance(line, dict) else line  # a line with model replies: its words
+        node[target[-1]].append(str(text).upper())
 
     return copy
 
