@@ -297,6 +297,9 @@ def test_the_wording_itself_names_no_person_substance_or_event() -> None:
         ("Sure. If you say so.", "doubting"),
         ("Dunno. We'll see.", "unsure"),
         ("Yeah. That's exactly it.", "agreeing"),
+        ("Mm-mm.", "quiet"),
+        ("Yes, sir.", "quiet"),
+        ("No comment.", "moving on"),
     ],
 )
 def test_a_move_in_the_talk_is_answered_without_parroting_it(line: str, kind: str) -> None:
@@ -311,7 +314,8 @@ def test_a_short_cue_in_a_long_line_is_news_not_a_move() -> None:
 
 
 def test_a_line_with_nothing_to_say_back_gets_a_question_that_stands_alone() -> None:
-    chosen = chooser().choose(peer_moment("Okay."), [ContextTurn(role="peer", text="Okay.")], ["empathy"])
+    line = "Day 2 off the bottle."
+    chosen = chooser().choose(peer_moment(line), [ContextTurn(role="peer", text=line)], ["empathy"])
     assert chosen in WORDING.open and not {"that", "it"} & set(words(chosen))
 
 
@@ -342,3 +346,12 @@ def test_a_plain_fact_said_back_is_followed_by_an_invitation_not_a_feeling_quest
     felt = "I miss my kids so much it hurts."
     chosen = chooser().choose(peer_moment(felt), [ContextTurn(role="peer", text=felt)], ["empathy"])
     assert "miss your kids" in chosen and chosen.endswith(tuple(WORDING.ask))
+
+
+def test_a_repair_to_a_peer_who_is_leaving_closes_warmly_instead_of_asking_for_more() -> None:
+    line = "That tone is why I don't come to these. I should go."
+    leaving = CoachingMoment(
+        peer_line=line, authored_replies=(), briefed_terms=frozenset(), crisis=False, reaction="talked_down"
+    )
+    chosen = chooser().choose(leaving, [ContextTurn(role="peer", text=line)], ["authority"])
+    assert chosen.startswith(tuple(WORDING.repair["talked_down"].own)) and chosen.endswith(tuple(says_of("leaving")))

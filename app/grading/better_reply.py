@@ -291,7 +291,8 @@ class BetterReplies:
         start = sum(map(ord, moment.peer_line))  # varied wording, the same for the same line
         repair = self.wording.repair.get(moment.reaction or "") if not moment.crisis else None
         if repair is not None:
-            found += [Candidate(text, False) for text in self._repairs(repair, turned, start)]
+            closing = special.say if special is not None and not special.reflect else None  # "I should go."
+            found += [Candidate(text, False) for text in self._repairs(repair, turned, start, closing)]
         for asks in self.wording.asks_for(moment, start, reflected=turned):
             for n, question in enumerate(asks):
                 if turned:
@@ -303,10 +304,11 @@ class BetterReplies:
             found += [Candidate(asks[0], False) for asks in self.wording.asks_for(moment, start, reflected=None)]
         return found
 
-    def _repairs(self, repair: Repair, turned: str | None, start: int) -> list[str]:
+    def _repairs(self, repair: Repair, turned: str | None, start: int, closing: list[str] | None) -> list[str]:
         """Owning the misstep, then the peer's words said back (when there is a sentence to say back), then
-        handing the choice back; the same without the reflection last."""
-        asks = _rotated(repair.ask, start)
+        handing the choice back (or, given, the `closing` wording of a move such as leaving); the same without
+        the reflection last."""
+        asks = _rotated(closing or repair.ask, start)
         pairs = [(own, asks[n % len(asks)]) for n, own in enumerate(_rotated(repair.own, start))]
         reflect = self.wording.reflect[start % len(self.wording.reflect)]
         reflected = [f"{own} {reflect.format(gist=turned)} {ask}" for own, ask in pairs] if turned else []
