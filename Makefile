@@ -42,6 +42,7 @@ lint: install
 
 validate: install
 	$(PY) -m app validate
+	$(PY) -m app check-replies
 
 train: install
 	$(PY) -m app train --rubric crss-core

@@ -1,4 +1,4 @@
-"""`python -m app …`: serve, validate, grade, train, export-labels, users."""
+"""`python -m app …`: serve, validate, check-replies, grade, train, export-labels, users."""
 
 import argparse
 import sys
@@ -42,6 +42,36 @@ def _validate(_args: argparse.Namespace) -> int:
     from app.validation.report import report_content
 
     return report_content(get_settings().content_dir, out=sys.stdout)
+
+
+def _check_replies(args: argparse.Namespace) -> int:
+    from app.content.catalog import load_catalog
+    from app.grading.offline import load_offline_grader
+    from app.practice.authored_replies import dropped_replies, lines_without_replies
+
+    content_dir = get_settings().content_dir
+    catalog = load_catalog(content_dir)
+    entry = catalog.rubrics.get(args.rubric)
+    unknown = [p for p in args.personas if p not in catalog.personas]
+    if entry is None or unknown:
+        missing = ", ".join([args.rubric] if entry is None else unknown)
+        print(f"error: no such rubric or persona: {missing}", file=sys.stderr)
+        return 2
+    better = load_offline_grader(content_dir=content_dir, rubric=entry.item, version=entry.version).better
+    dropped_in_all = 0
+    for persona_id in args.personas or sorted(catalog.personas):
+        persona = catalog.persona(persona_id)
+        dropped = list(dropped_replies(persona, better))
+        for reply in dropped:
+            print(f"personas/{persona_id}.yaml {reply.field}: {', '.join(reply.problems)}")
+            print(f"  line:  {reply.line}\n  reply: {reply.reply}")
+        authored = sum(len(line.better_replies) for _, line in persona.spoken_lines())
+        print(
+            f"{persona_id}: {authored} model replies, {len(dropped)} the coach would drop; "
+            f"{len(lines_without_replies(persona))} lines of five words or more have none"
+        )
+        dropped_in_all += len(dropped)
+    return 1 if dropped_in_all else 0
 
 
 def _grade(args: argparse.Namespace) -> int:
@@ -131,6 +161,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=1)
     serve.set_defaults(run=_serve)
     commands.add_parser("validate", help="check every persona and rubric file").set_defaults(run=_validate)
+    check = commands.add_parser(
+        "check-replies", help="check the model replies authored in persona files as the coach does before showing one"
+    )
+    check.add_argument("personas", nargs="*", metavar="PERSONA", help="persona ids (default: every persona)")
+    check.add_argument("--rubric", default="crss-core", help="the rubric whose grader checks them")
+    check.set_defaults(run=_check_replies)
     grade = commands.add_parser("grade", help="grade trainee replies from a JSONL file")
     grade.add_argument("file")
     grade.add_argument("--rubric", default=None, help="rubric id (default: PEER_DEFAULT_RUBRIC)")

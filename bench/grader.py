@@ -33,8 +33,6 @@ from app.content.catalog import get_catalog  # noqa: E402
 from app.content.loader import content_hash, load_model  # noqa: E402
 from app.content.rubrics import Rubric  # noqa: E402
 from app.grading.base import Grade  # noqa: E402
-from app.grading.better_reply import particulars  # noqa: E402
-from app.grading.context_cues import carries_crisis_script  # noqa: E402
 from app.grading.cues import words  # noqa: E402
 from app.grading.evaluation import out_of_fold_levels  # noqa: E402
 from app.grading.examples import load_labelled  # noqa: E402
@@ -112,18 +110,12 @@ def print_levels(levels: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
 def better_reply_checks(
     grader: OfflineGrader, context: Sequence[ContextTurn], moment: CoachingMoment, better: str
 ) -> Counter[str]:
-    """The checks a better reply must pass, each 1 where it fails (or, for "own words", where it picks up
-    the peer's own words): flagged by the grader itself, naming something outside the conversation and
-    the briefing, a crisis script outside a crisis."""
-    scores = grader.score_replies(context, [better])[0]
-    allowed = grader.better.allowed_terms(moment, context)
+    """The checks a better reply must pass (see BetterReplies.problems), each 1 where it fails, and "own
+    words", 1 where it picks up the peer's own words."""
     peer = {w for w in words(moment.peer_line) if len(w) > 3}
-    return Counter({
-        "flagged": int(not grader.better.unflagged(scores)),
-        "outside": int(not particulars(better, grader.better.wording) <= allowed),
-        "crisis script": int(carries_crisis_script(better) and not moment.crisis),
-        "own words": int(bool(peer & {w for w in words(better) if len(w) > 3})),
-    })
+    counts = Counter(grader.better.problems(better, moment, context))
+    counts["own words"] = int(bool(peer & {w for w in words(better) if len(w) > 3}))
+    return counts
 
 
 def print_better_replies(grader: OfflineGrader, cases: list[ReplyCase], grades: Sequence[Grade]) -> None:

@@ -1,10 +1,13 @@
-"""`python -m app validate` and `python -m app grade`, run as real processes."""
+"""`python -m app validate`, `check-replies` and `grade`, run as real processes."""
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import yaml
 
 from app.config import PROJECT_ROOT
 
@@ -35,6 +38,21 @@ def test_validate_fails_on_a_broken_persona(tmp_path: Path) -> None:
     result = run_app("validate", content_dir=tmp_path)
     assert result.returncode == 1
     assert "personas/broken.yaml" in result.stdout and "broken YAML" in result.stdout
+
+
+def test_check_replies_names_a_model_reply_the_coach_would_drop(tmp_path: Path) -> None:
+    shutil.copytree(PROJECT_ROOT / "rubrics", tmp_path / "rubrics", ignore=shutil.ignore_patterns("examples"))
+    shutil.copytree(PROJECT_ROOT / "personas" / "_shared", tmp_path / "personas" / "_shared")
+    dana = yaml.safe_load((PROJECT_ROOT / "personas" / "dana-alcohol.yaml").read_text(encoding="utf-8"))
+    opening = dana["opening_lines"][0]
+    assert isinstance(opening, dict) and opening["better_replies"]
+    opening["better_replies"] = ["You need to get to a meeting tonight, no excuses."]
+    (tmp_path / "personas" / "dana-alcohol.yaml").write_text(yaml.safe_dump(dana, sort_keys=False), encoding="utf-8")
+    result = run_app("check-replies", "dana-alcohol", content_dir=tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "opening_lines: flagged" in result.stdout and "no excuses" in result.stdout
+    assert "1 the coach would drop" in result.stdout
+    assert run_app("check-replies", "nobody", content_dir=tmp_path).returncode == 2
 
 
 def test_grade_writes_one_line_per_input_in_order(tmp_path: Path) -> None:

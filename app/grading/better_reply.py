@@ -334,6 +334,16 @@ class BetterReplies:
         allowed = self.allowed_terms(moment, context)
         return self.fits(text, moment, allowed) and self.unflagged(self.score(context, [text])[0])
 
+    def problems(self, text: str, moment: CoachingMoment, context: Sequence[ContextTurn]) -> list[str]:
+        """Every check a better reply fails, by name: "flagged" (by the grader itself), "outside" (names
+        something beyond the conversation and the briefing), "crisis script" (outside a crisis)."""
+        found = [] if self.unflagged(self.score(context, [text])[0]) else ["flagged"]
+        if not particulars(text, self.wording) <= self.allowed_terms(moment, context):
+            found.append("outside")
+        if carries_crisis_script(text) and not moment.crisis:
+            found.append("crisis script")
+        return found
+
     def choose(
         self, moment: CoachingMoment, context: Sequence[ContextTurn], weakest: Sequence[str] = ()
     ) -> str:
