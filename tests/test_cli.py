@@ -84,3 +84,9 @@ def test_grade_handles_the_dev_examples() -> None:
     inputs = [json.loads(line) for line in DEV_EXAMPLES.read_text(encoding="utf-8").splitlines() if line.strip()]
     assert [r["id"] for r in rows] == [i["id"] for i in inputs]
     assert all(set(r["scores"]) == KEYS and all(0 <= v <= 4 for v in r["scores"].values()) for r in rows)
+
+
+def test_the_shipped_personas_model_replies_all_pass_the_coachs_checks() -> None:
+    result = run_app("check-replies")
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "0 the coach would drop" in result.stdout
