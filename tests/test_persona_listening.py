@@ -219,6 +219,14 @@ def test_model_replies_follow_the_line_the_peer_said() -> None:
     assert model_replies_for(WALT, "Something no file says.") == []
 
 
+def test_a_reaction_said_with_a_goodbye_gets_the_reactions_model_replies() -> None:
+    """"I'll thank you not to hurry me. … I think I'll get going.": owning the push comes before the goodbye."""
+    pushed = WALT.reactions["pushed"].lines[1]
+    assert WALT.shut_down is not None and pushed.better_replies
+    leaving = WALT.shut_down.leaving[0]
+    assert model_replies_for(WALT, f"{pushed} {leaving}") == list(pushed.better_replies)
+
+
 def test_cues_match_on_word_bounds() -> None:
     from app.persona.cues import best_cue
 

@@ -4,6 +4,7 @@ A peer's reply may join several lines of the persona file (an answer, a fact, a 
 carries its own model replies or shares those of its owner (a fact, a test, a topic, a crisis, the
 outcome). The line the trainee most needs to answer wins: a crisis, then a test, a fact, the
 outcome, a topic, the peer's response to how a test was handled (the new thing said beside it wins),
+their reaction to how the last reply landed (owning a misstep comes before a goodbye said with it),
 then anything else. A line said once a test or crisis is settled (a yes, a no, a crisis heard) does not
 share its owner's replies: "I can't lend money" does not answer "Smart. Money between people goes sideways".
 """
@@ -17,7 +18,7 @@ from app.persona.cues import normalise
 Authored = tuple[int, Line, tuple[str, ...]]
 """How much the line needs an answer (lower first), the line, and its owner's model replies."""
 
-CRISIS, TEST, FACT, OUTCOME, TOPIC, RESPONSE, OTHER = range(7)
+CRISIS, TEST, FACT, OUTCOME, TOPIC, RESPONSE, REACTION, OTHER = range(8)
 STILL_ASKING = ("asked_back",)
 """Responses after which the test's ask still stands (the peer explains why they ask), so its model replies (a
 warm no) still fit; after a yes, a no or a change of subject the peer may have let it drop ("Forget the show"),
@@ -41,6 +42,8 @@ def _owned(persona: Persona) -> Iterator[Authored]:
     yield from ((OUTCOME, line, tuple(persona.outcome.better_replies)) for line in persona.outcome.lines)
     for topic in persona.world:
         yield from ((TOPIC, line, tuple(topic.better_replies)) for line in [*topic.guarded, *topic.open])
+    for reaction in persona.reactions.values():  # how the last reply landed: before a goodbye said with it
+        yield from ((REACTION, line, ()) for line in reaction.lines)
 
 
 def _authored(persona: Persona) -> list[Authored]:
