@@ -85,9 +85,9 @@ THINK_GOING_TO = re.compile(r"\bI think (?:I'm|I am)\s+(?:going to|gonna)\b", re
 CAPITALISED = re.compile(r"(?<![.!?]\s)(?<![.!?]['\"’”]\s)(?<!^)\b[A-Z][a-zA-Z'’-]+")  # not after "…sir.' What"
 NAMEABLE_ALWAYS = frozenset({"i", "i'm", "i've", "i'll", "i'd"})
 FEELING = re.compile(
-    r"\b(feel\w*|felt|scared|afraid|ashamed|guilty|alone|lonely|tired|angry|sad|hard|worried|miss|want|can't|don't know"
-    r"|hate|love|hurt\w*|lost|stuck|fail\w*|ready|wish|hope|fraud|weak|worst|miss\w*|proud|nervous|terrif\w*"
-    r"|trying|meant|matters?|recogni[sz]e|glad|relie\w*|embarrass\w*|lonely|worth)\b",
+    r"\b(feel\w*|felt|scared|afraid|ashamed|guilty|alone|lonely|tired|angry|sad|hard|worried|miss\w*|want|can't"
+    r"|don't know|hate|love|hurt\w*|lost|stuck|fail\w*|ready|wish|hope|fraud|weak|worst|proud|nervous|terrif\w*"
+    r"|trying|meant|matters?|recogni[sz]e|glad|relie\w*|embarrass\w*|worth)\b",
     re.IGNORECASE,
 )
 
