@@ -355,3 +355,31 @@ def test_a_repair_to_a_peer_who_is_leaving_closes_warmly_instead_of_asking_for_m
     )
     chosen = chooser().choose(leaving, [ContextTurn(role="peer", text=line)], ["authority"])
     assert chosen.startswith(tuple(WORDING.repair["talked_down"].own)) and chosen.endswith(tuple(says_of("leaving")))
+
+
+@pytest.mark.parametrize(
+    ("last_reply", "scores", "kind"),
+    [
+        ("You need to get out of the house more, no excuses.", {**GOOD, "pressure": 3}, "pushed"),
+        ("Here's my cell, text me anytime.", {**GOOD, "dependency": 3, "boundaries": 3}, "crossed_line"),
+    ],
+)
+def test_a_peer_gone_quiet_after_a_misstep_gets_the_misstep_owned(last_reply: str, scores: Scores, kind: str) -> None:
+    context = [
+        ContextTurn(role="peer", text="I've been lying down a lot since the funeral."),
+        ContextTurn(role="trainee", text=last_reply),
+        ContextTurn(role="peer", text="Mm-mm."),
+    ]
+    chosen = chooser(ScriptedScores(**{last_reply: scores})).choose(peer_moment("Mm-mm."), context, ["empathy"])
+    assert chosen.startswith(tuple(WORDING.repair[kind].own))
+
+
+def test_a_peer_gone_quiet_after_a_plain_question_is_met_with_what_they_said_before() -> None:
+    context = [
+        ContextTurn(role="peer", text="I've been lying down a lot since the funeral."),
+        ContextTurn(role="trainee", text="What time is your next appointment?"),
+        ContextTurn(role="peer", text="Mm-mm."),
+    ]
+    chosen = chooser().choose(peer_moment("Mm-mm."), context, ["empathy"])
+    assert "you've been lying down a lot since the funeral" in chosen
+    assert chosen.startswith(tuple(back.split("{gist}")[0] for back in WORDING.come_back))

@@ -1,6 +1,7 @@
 """Rubric schema: dimensions with level anchors, principles, indicator phrases, exemplars, tips."""
 
 import re
+from collections.abc import Mapping
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -124,3 +125,10 @@ class Rubric(ContentFile):
 
     def dimension(self, key: str) -> Dimension:
         return next(d for d in self.dimensions if d.key == key)
+
+    def strongest_first(self, scores: Mapping[str, int]) -> list[Dimension]:
+        """The dimensions a reply shows at all (level 1 or more), strongest first; on a tie a dimension marked
+        `first_on_a_tie` comes first (a personal number offered is dependency and boundaries alike, and the
+        line crossed is what the peer answers), then the rubric's order."""
+        shown = [d for d in self.dimensions if scores.get(d.key, 0) >= 1]
+        return sorted(shown, key=lambda d: (-scores.get(d.key, 0), not (d.triggers and d.triggers.first_on_a_tie)))

@@ -113,6 +113,11 @@ class MomentWording(StrictModel):
     max_words: int | None = Field(
         default=None, ge=1, description="The cue counts only in a line this short: a move in the talk, not news"
     )
+    looks_back: bool = Field(
+        default=False,
+        description="The line says little but how the last reply landed: own that reply first where the grader "
+        "flags it, else go back to what the peer said before",
+    )
 
     @field_validator("cue", "asked", mode="before")
     @classmethod
@@ -145,6 +150,9 @@ class Wording(StrictModel):
         min_length=1, description="Open questions that follow a plain fact said back: inviting more, not a feeling"
     )
     open: list[str] = Field(min_length=1, description="Open questions that stand alone, with nothing said back")
+    come_back: list[str] = Field(
+        min_length=1, description="Openers with {gist} that go back to what the peer said before their last line"
+    )
     crisis_ask: list[str] = Field(min_length=1, description="What to ask in a crisis moment")
     repair: dict[str, Repair] = Field(
         default_factory=dict,
@@ -281,10 +289,11 @@ class BetterReplies:
         self.risks = [d.key for d in rubric.dimensions if d.kind == "risk"]
         self.skills = [d.key for d in rubric.dimensions if d.kind == "skill"]
 
-    def candidates(self, moment: CoachingMoment) -> list[Candidate]:
+    def candidates(self, moment: CoachingMoment, context: Sequence[ContextTurn]) -> list[Candidate]:
         """The authored replies; a repair where the peer's line reacts to how the last reply landed (outside a
-        crisis); then replies composed from the peer's words (crisis wording in a crisis, the moment's wording
-        where it calls for more than a question, then open questions), then those alone."""
+        crisis), or where it says little else (see _looking_back); then replies composed from the peer's words
+        (crisis wording in a crisis, the moment's wording where it calls for more than a question, then open
+        questions), then those alone."""
         found = [Candidate(text, True) for text in moment.authored_replies if text.strip()]
         special = self.wording.moment_of(moment)
         turned = gist(moment.peer_line, moment.names) if special is None or special.reflect else None
@@ -293,6 +302,8 @@ class BetterReplies:
         if repair is not None:
             closing = special.say if special is not None and not special.reflect else None  # "I should go."
             found += [Candidate(text, False) for text in self._repairs(repair, turned, start, closing)]
+        elif special is not None and special.looks_back:
+            found += [Candidate(text, False) for text in self._looking_back(moment, context, start)]
         for asks in self.wording.asks_for(moment, start, reflected=turned):
             for n, question in enumerate(asks):
                 if turned:
@@ -313,6 +324,25 @@ class BetterReplies:
         reflect = self.wording.reflect[start % len(self.wording.reflect)]
         reflected = [f"{own} {reflect.format(gist=turned)} {ask}" for own, ask in pairs] if turned else []
         return reflected + [f"{own} {ask}" for own, ask in pairs]
+
+    def _looking_back(self, moment: CoachingMoment, context: Sequence[ContextTurn], start: int) -> list[str]:
+        """Where the peer's line says little but how the trainee's last reply landed ("Mm-mm.", "Whatever."):
+        that reply owned, when the grader flags a risk in it (the repair of the kind that risk sets off);
+        else what the peer said before it, gone back to."""
+        turns = list(context)
+        last = next((i for i in range(len(turns) - 1, -1, -1) if turns[i].role == "trainee"), None)
+        if last is None:
+            return []
+        scores = self.score(turns[:last], [turns[last].text])[0]
+        flagged = [d for d in self.rubric.strongest_first(scores) if d.kind == "risk" and scores[d.key] >= 2]
+        repair = self.wording.repair.get(flagged[0].reaction_kind or "") if flagged else None
+        if repair is not None:
+            return self._repairs(repair, None, start, None)
+        earlier = gist(next((t.text for t in reversed(turns[:last]) if t.role == "peer"), ""), moment.names)
+        if earlier is None:
+            return []
+        asks = _rotated(self.wording.ask if FEELING.search(earlier) else self.wording.ask_more, start)
+        return [f"{back.format(gist=earlier)} {asks[n % len(asks)]}" for n, back in enumerate(self.wording.come_back)]
 
     @staticmethod
     def allowed_terms(moment: CoachingMoment, context: Sequence[ContextTurn]) -> frozenset[str]:
@@ -363,7 +393,7 @@ class BetterReplies:
 
     def _fitting(self, moment: CoachingMoment, context: Sequence[ContextTurn]) -> list[Candidate]:
         allowed = self.allowed_terms(moment, context)
-        return [c for c in self.candidates(moment) if self.fits(c.text, moment, allowed)]
+        return [c for c in self.candidates(moment, context) if self.fits(c.text, moment, allowed)]
 
     def _passing(self, candidates: list[Candidate], context: Sequence[ContextTurn]) -> list[tuple[Candidate, Scores]]:
         if not candidates:

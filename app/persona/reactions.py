@@ -37,20 +37,18 @@ def triggered_reactions(*, persona: Persona, rubric: Rubric, scores: Mapping[str
     """The persona's reaction to each dimension the reply shows at all (level 1 or more), strongest first.
 
     Slight instances (level 1) only move trust a little; `felt` ones (level 2+) are what the peer
-    answers. On a tie a dimension marked `first_on_a_tie` comes first (a personal number offered is
-    dependency and boundaries alike, and the peer answers the line crossed), then the rubric's order.
+    answers, in the order of Rubric.strongest_first.
     A dimension with no reaction kind, or a kind the persona has no reaction for, triggers nothing
     (`python -m app validate` reports both).
     """
     found = []
-    for dimension in rubric.dimensions:
-        level = scores.get(dimension.key, 0)
+    for dimension in rubric.strongest_first(scores):
         kind = dimension.reaction_kind
         reaction = persona.reactions.get(kind) if kind else None
-        if level >= 1 and kind and reaction is not None:
+        if kind and reaction is not None:
+            level = scores[dimension.key]
             found.append(TriggeredReaction(kind=kind, dimension=dimension.key, level=level, reaction=reaction))
-    first = {d.key for d in rubric.dimensions if d.triggers is not None and d.triggers.first_on_a_tie}
-    return sorted(found, key=lambda triggered: (-triggered.level, triggered.dimension not in first))
+    return found
 
 
 def reaction_of(persona: Persona, kind: str) -> Reaction | None:
