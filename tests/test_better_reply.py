@@ -383,3 +383,13 @@ def test_a_peer_gone_quiet_after_a_plain_question_is_met_with_what_they_said_bef
     chosen = chooser().choose(peer_moment("Mm-mm."), context, ["empathy"])
     assert "you've been lying down a lot since the funeral" in chosen
     assert chosen.startswith(tuple(back.split("{gist}")[0] for back in WORDING.come_back))
+
+
+def test_going_back_takes_up_only_what_the_peer_said_of_themselves() -> None:
+    context = [
+        ContextTurn(role="peer", text="That's very 'I read an article about it' of you."),
+        ContextTurn(role="trainee", text="What time is your next appointment?"),
+        ContextTurn(role="peer", text="Mm-mm."),
+    ]
+    chosen = chooser().choose(peer_moment("Mm-mm."), context, ["empathy"])
+    assert chosen in says_of("quiet")

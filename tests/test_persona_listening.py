@@ -219,12 +219,18 @@ def test_model_replies_follow_the_line_the_peer_said() -> None:
     assert model_replies_for(WALT, "Something no file says.") == []
 
 
-def test_a_reaction_said_with_a_goodbye_gets_the_reactions_model_replies() -> None:
-    """"I'll thank you not to hurry me. … I think I'll get going.": owning the push comes before the goodbye."""
-    pushed = WALT.reactions["pushed"].lines[1]
-    assert WALT.shut_down is not None and pushed.better_replies
+def test_a_goodbye_gets_a_close_and_with_a_reaction_is_left_to_the_coachs_repair_that_closes() -> None:
+    """"Hank was my sponsor. … I think I'll get going.": the goodbye's own close, not another question. "I'll
+    thank you not to hurry me. … I think I'll get going.": none authored, so the coach owns the push and
+    closes (see test_better_reply)."""
+    assert WALT.shut_down is not None
     leaving = WALT.shut_down.leaving[0]
-    assert model_replies_for(WALT, f"{pushed} {leaving}") == list(pushed.better_replies)
+    hank = WALT.topic("hank").open[0]
+    assert leaving.better_replies and hank.better_replies
+    assert model_replies_for(WALT, f"{hank} {leaving}") == list(leaving.better_replies)
+    pushed = WALT.reactions["pushed"].lines[1]
+    assert model_replies_for(WALT, str(pushed)) == list(pushed.better_replies)
+    assert model_replies_for(WALT, f"{pushed} {leaving}") == []
 
 
 def test_cues_match_on_word_bounds() -> None:

@@ -339,7 +339,7 @@ class BetterReplies:
         if repair is not None:
             return self._repairs(repair, None, start, None)
         earlier = gist(next((t.text for t in reversed(turns[:last]) if t.role == "peer"), ""), moment.names)
-        if earlier is None:
+        if earlier is None or not earlier.startswith(("you ", "you'")):  # their own words about themselves only
             return []
         asks = _rotated(self.wording.ask if FEELING.search(earlier) else self.wording.ask_more, start)
         return [f"{back.format(gist=earlier)} {asks[n % len(asks)]}" for n, back in enumerate(self.wording.come_back)]

@@ -3,10 +3,11 @@
 A peer's reply may join several lines of the persona file (an answer, a fact, a test). Each line
 carries its own model replies or shares those of its owner (a fact, a test, a topic, a crisis, the
 outcome). The line the trainee most needs to answer wins: a crisis, then a test, a fact, the
-outcome, a topic, the peer's response to how a test was handled (the new thing said beside it wins),
-their reaction to how the last reply landed (owning a misstep comes before a goodbye said with it),
-then anything else. A line said once a test or crisis is settled (a yes, a no, a crisis heard) does not
-share its owner's replies: "I can't lend money" does not answer "Smart. Money between people goes sideways".
+outcome, the peer leaving (a warm close, not another question), a topic, the peer's response to how
+a test was handled (the new thing said beside it wins), their reaction to how the last reply landed,
+then anything else. A goodbye said with a reaction gets none: the coach composes the repair that
+closes. A line said once a test or crisis is settled (a yes, a no, a crisis heard) does not share
+its owner's replies: "I can't lend money" does not answer "Smart. Money between people goes sideways".
 """
 
 from collections.abc import Iterator
@@ -18,7 +19,7 @@ from app.persona.cues import normalise
 Authored = tuple[int, Line, tuple[str, ...]]
 """How much the line needs an answer (lower first), the line, and its owner's model replies."""
 
-CRISIS, TEST, FACT, OUTCOME, TOPIC, RESPONSE, REACTION, OTHER = range(8)
+CRISIS, TEST, FACT, OUTCOME, LEAVING, TOPIC, RESPONSE, REACTION, OTHER = range(9)
 STILL_ASKING = ("asked_back",)
 """Responses after which the test's ask still stands (the peer explains why they ask), so its model replies (a
 warm no) still fit; after a yes, a no or a change of subject the peer may have let it drop ("Forget the show"),
@@ -40,9 +41,11 @@ def _owned(persona: Persona) -> Iterator[Authored]:
     for fact in persona.hidden_facts:
         yield from ((FACT, line, tuple(fact.better_replies)) for line in [*fact.reveal, *fact.deflect])
     yield from ((OUTCOME, line, tuple(persona.outcome.better_replies)) for line in persona.outcome.lines)
+    if persona.shut_down:  # a peer on the way out gets a warm close, not another question
+        yield from ((LEAVING, line, ()) for line in persona.shut_down.leaving)
     for topic in persona.world:
         yield from ((TOPIC, line, tuple(topic.better_replies)) for line in [*topic.guarded, *topic.open])
-    for reaction in persona.reactions.values():  # how the last reply landed: before a goodbye said with it
+    for reaction in persona.reactions.values():  # how the last reply landed
         yield from ((REACTION, line, ()) for line in reaction.lines)
 
 
@@ -69,7 +72,9 @@ def model_replies_for(persona: Persona, peer_text: str) -> list[str]:
     found = [(rank, -said.find(text), replies) for rank, text, replies in _index(persona) if text and text in said]
     if not found:
         return []
-    _, _, replies = min(found)
+    rank, _, replies = min(found)
+    if rank == LEAVING and any(other == REACTION for other, _, _ in found):
+        return []  # owning the misstep and a warm close, both: the coach composes them (see better_reply.py)
     return list(replies)
 
 
