@@ -387,7 +387,7 @@ def test_a_peer_gone_quiet_after_a_plain_question_is_met_with_what_they_said_bef
 
 def test_going_back_takes_up_only_what_the_peer_said_of_themselves() -> None:
     context = [
-        ContextTurn(role="peer", text="That's very 'I read an article about it' of you."),
+        ContextTurn(role="peer", text="That sounded like the sentence before somebody gets called in."),
         ContextTurn(role="trainee", text="What time is your next appointment?"),
         ContextTurn(role="peer", text="Mm-mm."),
     ]
