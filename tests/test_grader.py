@@ -276,6 +276,7 @@ def test_owning_a_misstep_is_named_in_what_worked_after_the_peer_reacts_to_it(gr
     owned = grader.grade_now(context=context, reply=sorry, moment=reacting)
     assert all(owned.scores[k] < 2 for k in RISKS)
     assert any("owned" in line and "I pushed too hard there" in line for line in owned.coaching.worked)
+    assert sum("I pushed too hard there" in line for line in owned.coaching.worked) == 1  # credited once
     unprompted = grader.grade_now(context=context, reply=sorry)  # no reaction voiced: nothing to own
     assert not any("owned" in line for line in unprompted.coaching.worked)
     again = grader.grade_now(context=context, reply="Sorry, but you need to go to a meeting tonight.", moment=reacting)

@@ -100,11 +100,15 @@ class CoachComposer:
     ) -> list[str]:
         worked: list[str] = []
         owned = next((s for s in analysis.sentences if owns_a_misstep(s)), None) if after_a_misstep else None
-        if owned and _clean(analysis.scores, risks):
-            worked.append(self.macros.worked_owned_misstep(owned))
+        credited = owned if owned and _clean(analysis.scores, risks) else None
+        if credited:
+            worked.append(self.macros.worked_owned_misstep(credited))
         for dim in skills:
             level, evidence = analysis.scores[dim.key], analysis.evidence.get(dim.key, [])
-            sentence = evidence[0] if evidence else analysis.sentences[analysis.top_sentence(dim.key)]
+            quoted = [*evidence, analysis.sentences[analysis.top_sentence(dim.key)]]
+            sentence = next((s for s in quoted if s != credited), None)  # the apology is credited once
+            if sentence is None:
+                continue
             if level >= 2:
                 worked.append(self.macros.worked_skill(dim.name, sentence))
             elif level == 1:
