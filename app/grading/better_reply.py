@@ -351,9 +351,12 @@ class BetterReplies:
 
     def fits(self, text: str, moment: CoachingMoment, allowed: frozenset[str]) -> bool:
         """Names nothing outside `allowed` (see allowed_terms); no crisis script outside a crisis."""
-        if not particulars(text, self.wording) <= allowed:
-            return False
-        return moment.crisis or not carries_crisis_script(text)
+        return not self._misfits(text, moment, allowed)
+
+    def _misfits(self, text: str, moment: CoachingMoment, allowed: frozenset[str]) -> list[str]:
+        """The checks of what a reply says that it fails, by name: "outside", "crisis script"."""
+        found = [] if particulars(text, self.wording) <= allowed else ["outside"]
+        return found + ([] if moment.crisis or not carries_crisis_script(text) else ["crisis script"])
 
     def unflagged(self, scores: Scores) -> bool:
         """The grader's own verdict: no risk at 2 or more, and real empathy."""
@@ -367,12 +370,8 @@ class BetterReplies:
     def problems(self, text: str, moment: CoachingMoment, context: Sequence[ContextTurn]) -> list[str]:
         """Every check a better reply fails, by name: "flagged" (by the grader itself), "outside" (names
         something beyond the conversation and the briefing), "crisis script" (outside a crisis)."""
-        found = [] if self.unflagged(self.score(context, [text])[0]) else ["flagged"]
-        if not particulars(text, self.wording) <= self.allowed_terms(moment, context):
-            found.append("outside")
-        if carries_crisis_script(text) and not moment.crisis:
-            found.append("crisis script")
-        return found
+        flagged = [] if self.unflagged(self.score(context, [text])[0]) else ["flagged"]
+        return flagged + self._misfits(text, moment, self.allowed_terms(moment, context))
 
     def choose(
         self, moment: CoachingMoment, context: Sequence[ContextTurn], weakest: Sequence[str] = ()

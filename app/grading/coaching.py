@@ -99,8 +99,8 @@ class CoachComposer:
         self, analysis: ReplyAnalysis, risks: list[Dimension], skills: list[Dimension], after_a_misstep: bool
     ) -> list[str]:
         worked: list[str] = []
-        owned = next((s for s in analysis.sentences if owns_a_misstep(s)), None) if after_a_misstep else None
-        credited = owned if owned and _clean(analysis.scores, risks) else None
+        owning = after_a_misstep and _clean(analysis.scores, risks)
+        credited = next((s for s in analysis.sentences if owns_a_misstep(s)), None) if owning else None
         if credited:
             worked.append(self.macros.worked_owned_misstep(credited))
         for dim in skills:

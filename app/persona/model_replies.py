@@ -73,7 +73,7 @@ def model_replies_for(persona: Persona, peer_text: str) -> list[str]:
     if not found:
         return []
     rank, _, replies = min(found)
-    if rank == LEAVING and any(other == REACTION for other, _, _ in found):
+    if rank == LEAVING and reaction_said(persona, peer_text) is not None:
         return []  # owning the misstep and a warm close, both: the coach composes them (see better_reply.py)
     return list(replies)
 
