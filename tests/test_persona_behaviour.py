@@ -187,8 +187,8 @@ def test_outcome_waits_for_required_facts_and_moves_the_stage_on(make_persona: P
 # --- what the peer says and thinks ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("move", "heard"), [("question", True), ("statement", True), ("reflection", False)])
-async def test_feeling_heard_answers_a_non_reflection(
+@pytest.mark.parametrize(("move", "heard"), [("question", False), ("statement", True), ("reflection", False)])
+async def test_feeling_heard_answers_a_statement(
     make_persona: PersonaFactory, rubric: Rubric, move: str, heard: bool
 ) -> None:
     persona = make_persona(boundary_tests=[persona_fields()["boundary_tests"][0] | {"min_turn": 20}])
