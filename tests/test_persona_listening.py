@@ -160,12 +160,20 @@ async def test_a_brushed_off_sign_is_coached_and_the_peer_withdraws() -> None:
     assert reading.crisis.coaching
 
 
-async def test_an_apology_after_pushing_wins_trust_back() -> None:
+@pytest.mark.parametrize(
+    "apology",
+    [
+        "I'm sorry, I pushed you too hard there.",
+        "Fair. I came on strong there, and that's on me. What would you like to talk about?",
+        "I got ahead of you. It's your call how this goes.",
+    ],
+)
+async def test_an_apology_after_pushing_wins_trust_back(apology: str) -> None:
     chat = Conversation(WALT, crss_core())
     for text in ["You need to go back to meetings.", "Trust me, I know what's best for you."]:
         await chat.say(text, levels(pressure=3, authority=2))
     low = chat.state.trust
-    reading, reply = await chat.say("I'm sorry, I pushed you too hard there.", levels())
+    reading, reply = await chat.say(apology, levels())
     assert reading.repaired and reply.startswith(tuple(str(line) for line in WALT.repair.lines))  # type: ignore[union-attr]
     assert chat.state.trust >= low + 8
 

@@ -24,8 +24,12 @@ BOUNDARY_ASK = re.compile(
 )
 OWNS_A_MISSTEP = re.compile(
     r"\b(sorry|apologi[sz]e|my apologies|i was out of line|that came out wrong|i shouldn'?t have|i overstepped"
-    r"|i pushed (you )?too|didn'?t mean to (push|lecture|preach|pressure|tell you what)|i was wrong to|my bad)\b"
-)
+    r"|i pushed (you )?too|didn'?t mean to (push|lecture|preach|pressure|tell you what)|i was wrong to|my bad"
+    r"|(that'?s|that one'?s) on me(?! to)|my mistake|i (came|come) on (too )?strong|i got ahead of (you|myself)"
+    r"|i jumped in|i (went|got) (too far|past)|i spoke too (fast|soon)|i (take|am taking|'?m taking) (it|that) back"
+    r"|i was (being )?(too )?(pushy|preachy|bossy|harsh|short|cold|rude)"
+    r"|that (came out|sounded) like (an order|a lecture|i was judging))\b"
+)  # "Fair. That sounded like a clipboard talking, and that's on me" owns it as much as "sorry" does
 CRISIS = re.compile(
     r"(?<!\w)(?:kill(?:ing)? myself|end (?:it|my life|things)|suicid\w*|better off without me|want to die"
     r"|don'?t want to (?:be here|live|wake up)|didn'?t wake up|not wake up|overdos\w*|took (?:a bunch|all|too many)"
