@@ -55,6 +55,7 @@ export-encoder: install  ## rebuild app/grading/models/ from the float MiniLM we
 bench: install  ## grader accuracy and speed, then the load checks (a class at once, streams at once) on SQLite
 	$(PY) bench/grader.py
 	$(PY) bench/grader.py bench/data/crss_checkset.jsonl
+	$(PY) bench/grader.py bench/data/crss_heldout.jsonl
 	$(PY) bench/human_style.py
 	$(PY) bench/better_replies.py
 	$(PY) bench/grader_speed.py
