@@ -218,6 +218,24 @@ def test_a_new_fact_beside_a_tests_response_gets_the_facts_model_replies() -> No
     assert model_replies_for(WALT, said) == list(expected)
 
 
+def test_an_ask_beside_a_fact_gets_the_asks_answer_and_then_the_facts_reply() -> None:
+    """"So will you tell him? There's something Beth doesn't know…": the warm no is said (its closing question
+    left out), then the fact's reply; the ask's own reply alone follows. An ask said again after a dodge ("You
+    didn't answer me. Stays with you or not?") is an ask too, and wins over a topic said beside it."""
+    test, fact = WALT.test("call-darrell"), WALT.hidden_facts[0]
+    assert test.asked_back is not None and "?" in str(test.asked_back.lines[0])
+    fact_replies = fact.reveal[0].better_replies or tuple(fact.better_replies)
+    asked = test.asked_back.lines[0]
+    own = asked.better_replies or tuple(test.better_replies)
+    replies = model_replies_for(WALT, f"{asked} {fact.reveal[0]}")
+    assert replies[0] == f"{own[0][: own[0].rindex('.') + 1]} {fact_replies[0]}"
+    assert replies[-len(own) :] == list(own)
+    ray = CATALOG.persona("ray-reentry")
+    pressed = next(line for t in ray.boundary_tests for r in [t.ignored] if r for line in r.lines if "?" in str(line))
+    topic = ray.world[0].guarded[0]
+    assert model_replies_for(ray, f"{pressed} {topic}") == list(pressed.better_replies)
+
+
 def test_model_replies_follow_the_line_the_peer_said() -> None:
     ask = WALT.test("call-darrell").ask[0]
     composed = f"{WALT.topic('age').guarded[0]} {ask}"  # the ask needs an answer more than the age does
@@ -235,7 +253,9 @@ def test_a_goodbye_gets_a_close_and_with_a_reaction_is_left_to_the_coachs_repair
     leaving = WALT.shut_down.leaving[0]
     hank = WALT.topic("hank").open[0]
     assert leaving.better_replies and hank.better_replies
-    assert model_replies_for(WALT, f"{hank} {leaving}") == list(leaving.better_replies)
+    joined = model_replies_for(WALT, f"{hank} {leaving}")
+    assert joined[-len(leaving.better_replies) :] == list(leaving.better_replies)
+    assert joined[0].endswith(leaving.better_replies[0]) and joined[0].startswith(hank.better_replies[0].split("?")[0][:20])
     pushed = WALT.reactions["pushed"].lines[1]
     assert model_replies_for(WALT, str(pushed)) == list(pushed.better_replies)
     assert model_replies_for(WALT, f"{pushed} {leaving}") == []

@@ -2,18 +2,25 @@
 
 A peer's reply may join several lines of the persona file (an answer, a fact, a test). Each line
 carries its own model replies or shares those of its owner (a fact, a test, a topic, a crisis, the
-outcome). The line the trainee most needs to answer wins: a crisis, then a test, a fact, the
+outcome). The line the trainee most needs to answer wins: a crisis, then an ask (a test, or a
+response to one that asks again: "You didn't answer me. Stays with you or not?"), a fact, the
 outcome, the peer leaving (a warm close, not another question), a topic, the peer's response to how
 a test was handled (the new thing said beside it wins), their reaction to how the last reply landed,
 then anything else. A goodbye said with a reaction gets none: the coach composes the repair that
 closes. A line said once a test or crisis is settled (a yes, a no, a crisis heard) does not share
 its owner's replies: "I can't lend money" does not answer "Smart. Money between people goes sideways".
+
+Where one turn says two things that each need an answer, the first replies answer both (see _joined):
+an ask beside a fact or the outcome ("Would you tell him? There's something Beth doesn't know…") gets
+the ask's answer and then the fact's reply; a goodbye beside an ask, a fact, the outcome or a topic
+gets what that line's reply says and then the warm close.
 """
 
 from collections.abc import Iterator
 
 from app.content.memo import per_content
 from app.content.personas import RESPONSES, Line, Persona
+from app.grading.cues import split_sentences
 from app.persona.cues import normalise
 
 Authored = tuple[int, Line, tuple[str, ...]]
@@ -37,7 +44,8 @@ def _owned(persona: Persona) -> Iterator[Authored]:
         for part in RESPONSES:
             response = getattr(test, part)
             shared = tuple(test.better_replies) if part in STILL_ASKING else ()
-            yield from ((RESPONSE, line, shared) for line in (response.lines if response else []))
+            for line in response.lines if response else []:  # one that asks again is an ask
+                yield (TEST if "?" in str(line) else RESPONSE), line, shared
     for fact in persona.hidden_facts:
         yield from ((FACT, line, tuple(fact.better_replies)) for line in [*fact.reveal, *fact.deflect])
     yield from ((OUTCOME, line, tuple(persona.outcome.better_replies)) for line in persona.outcome.lines)
@@ -66,16 +74,45 @@ def _index(persona: Persona) -> list[tuple[int, str, tuple[str, ...]]]:
     ]
 
 
+Found = tuple[int, int, tuple[str, ...]]
+"""A line found in the peer's turn: its rank, minus where it starts (a later line wins a tie), its replies."""
+
+
 def model_replies_for(persona: Persona, peer_text: str) -> list[str]:
-    """The authored replies for the line the peer said that most needs an answer; [] if none."""
+    """The authored replies for what the peer said: those answering two lines that each need an answer
+    first (see _joined), then those of the line that most needs one; [] if none."""
     said = normalise(peer_text)
-    found = [(rank, -said.find(text), replies) for rank, text, replies in _index(persona) if text and text in said]
+    found = sorted((rank, -said.find(text), replies) for rank, text, replies in _index(persona) if text and text in said)
     if not found:
         return []
-    rank, _, replies = min(found)
+    rank, _, replies = found[0]
     if rank == LEAVING and reaction_said(persona, peer_text) is not None:
         return []  # owning the misstep and a warm close, both: the coach composes them (see better_reply.py)
-    return list(replies)
+    return [*_joined(found), *replies]
+
+
+def _joined(found: list[Found]) -> list[str]:
+    """Where the turn joins an ask with a fact or the outcome, or a goodbye with an ask, a fact, the outcome or
+    a topic: what the first line's reply says (its closing question left out), then each reply of the second."""
+    ranks = {rank for rank, _, _ in found}
+    if CRISIS in ranks:
+        return []  # a crisis is the whole of what matters now
+    if LEAVING in ranks:
+        first = next((f for f in found if f[0] in (TEST, FACT, OUTCOME, TOPIC)), None)
+        last = next(f for f in found if f[0] == LEAVING)
+    else:
+        first = next((f for f in found if f[0] == TEST), None)
+        last = next((f for f in found if f[0] in (FACT, OUTCOME)), None)
+    said = _statement(first[2][0]) if first and last else ""
+    return [f"{said} {reply}" for reply in last[2][:2]] if said and last else []
+
+
+def _statement(reply: str) -> str:
+    """A model reply without the questions that close it: what it says, to be followed by another reply."""
+    sentences = split_sentences(reply)
+    while sentences and sentences[-1].rstrip().endswith("?"):
+        sentences.pop()
+    return " ".join(sentences)
 
 
 def crisis_said(persona: Persona, peer_text: str) -> bool:
