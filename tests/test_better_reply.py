@@ -393,3 +393,26 @@ def test_going_back_takes_up_only_what_the_peer_said_of_themselves() -> None:
     ]
     chosen = chooser().choose(peer_moment("Mm-mm."), context, ["empathy"])
     assert chosen in says_of("quiet")
+
+
+def test_a_flat_answer_after_a_goodbye_gets_the_warm_close_not_a_question() -> None:
+    context = [
+        ContextTurn(role="peer", text="I'm fine. I think I'm done for today."),
+        ContextTurn(role="trainee", text="Tell me more about that."),
+        ContextTurn(role="peer", text="Mm."),
+    ]
+    assert chooser().choose(peer_moment("Mm."), context, ["empathy"]) in says_of("leaving")
+
+
+def test_going_back_looks_past_a_line_with_nothing_of_theirs_and_an_unsure_answer_goes_back_too() -> None:
+    """"Hm. I guess so." after a reflection that missed: back to what the peer said of themselves, two lines
+    up, rather than "you don't have to be sure"."""
+    context = [
+        ContextTurn(role="peer", text="I never did four months of anything before this."),
+        ContextTurn(role="trainee", text="That's a big deal."),
+        ContextTurn(role="peer", text="Thanks. Okay."),
+        ContextTurn(role="trainee", text="It sounds like this week has been a lot to carry."),
+        ContextTurn(role="peer", text="Hm. I guess so."),
+    ]
+    chosen = chooser().choose(peer_moment("Hm. I guess so."), context, ["empathy"])
+    assert "you never did four months of anything before this" in chosen

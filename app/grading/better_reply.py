@@ -29,6 +29,7 @@ from app.transcript import ContextTurn
 
 WORDING_FILE = "better_reply.yaml"
 GIST_WORDS = (4, 24)
+LOOK_BACK = 3  # the peer's lines before a flat answer searched for something of theirs to go back to
 # A sentence with one of these (or a word ending in -ed or -n't) says something of someone: "day 2 off the bottle"
 # does not, and reads wrong after "It sounds like".
 VERBS = frozenset(
@@ -160,6 +161,9 @@ class Wording(StrictModel):
     )
     moments: list[MomentWording] = Field(default_factory=list, description="Moments that call for more")
     particulars: Particulars
+
+    def moment_named(self, kind: str) -> MomentWording | None:
+        return next((m for m in self.moments if m.kind == kind), None)
 
     def moment_of(self, moment: CoachingMoment) -> MomentWording | None:
         """The first moment whose cue the peer's line carries, outside a crisis."""
@@ -328,7 +332,8 @@ class BetterReplies:
     def _looking_back(self, moment: CoachingMoment, context: Sequence[ContextTurn], start: int) -> list[str]:
         """Where the peer's line says little but how the trainee's last reply landed ("Mm-mm.", "Whatever."):
         that reply owned, when the grader flags a risk in it (the repair of the kind that risk sets off);
-        else what the peer said before it, gone back to."""
+        else, where the peer's line before it was a goodbye, the warm close; else what the peer said of
+        themselves in one of their last LOOK_BACK lines, gone back to."""
         turns = list(context)
         last = next((i for i in range(len(turns) - 1, -1, -1) if turns[i].role == "trainee"), None)
         if last is None:
@@ -338,8 +343,13 @@ class BetterReplies:
         repair = self.wording.repair.get(flagged[0].reaction_kind or "") if flagged else None
         if repair is not None:
             return self._repairs(repair, None, start, None)
-        earlier = gist(next((t.text for t in reversed(turns[:last]) if t.role == "peer"), ""), moment.names)
-        if earlier is None or not earlier.startswith(("you ", "you'")):  # their own words about themselves only
+        before = [t.text for t in reversed(turns[:last]) if t.role == "peer"][:LOOK_BACK]
+        leaving = self.wording.moment_named("leaving")
+        if before and leaving is not None and leaving.found_in(before[0]):  # "I'm done for today." … "Mm."
+            return _rotated(leaving.say, start)
+        said = (gist(text, moment.names) for text in before)
+        earlier = next((g for g in said if g and g.startswith(("you ", "you'"))), None)  # about themselves only
+        if earlier is None:
             return []
         asks = _rotated(self.wording.ask if FEELING.search(earlier) else self.wording.ask_more, start)
         return [f"{back.format(gist=earlier)} {asks[n % len(asks)]}" for n, back in enumerate(self.wording.come_back)]
