@@ -255,7 +255,8 @@ def test_a_goodbye_gets_a_close_and_with_a_reaction_is_left_to_the_coachs_repair
     assert leaving.better_replies and hank.better_replies
     joined = model_replies_for(WALT, f"{hank} {leaving}")
     assert joined[-len(leaving.better_replies) :] == list(leaving.better_replies)
-    assert joined[0].endswith(leaving.better_replies[0]) and joined[0].startswith(hank.better_replies[0].split("?")[0][:20])
+    hanks_words = hank.better_replies[0].split("?")[0][:20]
+    assert joined[0].endswith(leaving.better_replies[0]) and joined[0].startswith(hanks_words)
     pushed = WALT.reactions["pushed"].lines[1]
     assert model_replies_for(WALT, str(pushed)) == list(pushed.better_replies)
     assert model_replies_for(WALT, f"{pushed} {leaving}") == []

@@ -82,7 +82,8 @@ def model_replies_for(persona: Persona, peer_text: str) -> list[str]:
     """The authored replies for what the peer said: those answering two lines that each need an answer
     first (see _joined), then those of the line that most needs one; [] if none."""
     said = normalise(peer_text)
-    found = sorted((rank, -said.find(text), replies) for rank, text, replies in _index(persona) if text and text in said)
+    index = _index(persona)
+    found = sorted((rank, -said.find(text), replies) for rank, text, replies in index if text and text in said)
     if not found:
         return []
     rank, _, replies = found[0]
