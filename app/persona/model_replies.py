@@ -95,15 +95,15 @@ def model_replies_for(persona: Persona, peer_text: str) -> list[str]:
 def _joined(found: list[Found]) -> list[str]:
     """Where the turn joins an ask with a fact or the outcome, or a goodbye with an ask, a fact, the outcome or
     a topic: what the first line's reply says (its closing question left out), then each reply of the second."""
-    ranks = {rank for rank, _, _ in found}
-    if CRISIS in ranks:
+    def first_of(*ranks: int) -> Found | None:
+        return next((f for f in found if f[0] in ranks), None)
+
+    if first_of(CRISIS):
         return []  # a crisis is the whole of what matters now
-    if LEAVING in ranks:
-        first = next((f for f in found if f[0] in (TEST, FACT, OUTCOME, TOPIC)), None)
-        last = next(f for f in found if f[0] == LEAVING)
+    if leaving := first_of(LEAVING):
+        first, last = first_of(TEST, FACT, OUTCOME, TOPIC), leaving
     else:
-        first = next((f for f in found if f[0] == TEST), None)
-        last = next((f for f in found if f[0] in (FACT, OUTCOME)), None)
+        first, last = first_of(TEST), first_of(FACT, OUTCOME)
     said = _statement(first[2][0]) if first and last else ""
     return [f"{said} {reply}" for reply in last[2][:2]] if said and last else []
 
