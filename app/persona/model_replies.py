@@ -100,10 +100,9 @@ def _joined(found: list[Found]) -> list[str]:
 
     if first_of(CRISIS):
         return []  # a crisis is the whole of what matters now
-    if leaving := first_of(LEAVING):
-        first, last = first_of(TEST, FACT, OUTCOME, TOPIC), leaving
-    else:
-        first, last = first_of(TEST), first_of(FACT, OUTCOME)
+    leaving = first_of(LEAVING)
+    first: Found | None = first_of(TEST, FACT, OUTCOME, TOPIC) if leaving else first_of(TEST)
+    last: Found | None = leaving or first_of(FACT, OUTCOME)
     said = _statement(first[2][0]) if first and last else ""
     return [f"{said} {reply}" for reply in last[2][:2]] if said and last else []
 
