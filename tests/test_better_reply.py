@@ -404,15 +404,29 @@ def test_a_flat_answer_after_a_goodbye_gets_the_warm_close_not_a_question() -> N
     assert chooser().choose(peer_moment("Mm."), context, ["empathy"]) in says_of("leaving")
 
 
-def test_going_back_looks_past_a_line_with_nothing_of_theirs_and_an_unsure_answer_goes_back_too() -> None:
-    """"Hm. I guess so." after a reflection that missed: back to what the peer said of themselves, two lines
-    up, rather than "you don't have to be sure"."""
+def test_an_unsure_answer_goes_back_to_what_the_peer_said_before() -> None:
+    """"Hm. I guess so." after a reflection that missed: back to what the peer said of themselves, rather than
+    "you don't have to be sure"."""
     context = [
         ContextTurn(role="peer", text="I never did four months of anything before this."),
-        ContextTurn(role="trainee", text="That's a big deal."),
-        ContextTurn(role="peer", text="Thanks. Okay."),
         ContextTurn(role="trainee", text="It sounds like this week has been a lot to carry."),
         ContextTurn(role="peer", text="Hm. I guess so."),
     ]
     chosen = chooser().choose(peer_moment("Hm. I guess so."), context, ["empathy"])
     assert "you never did four months of anything before this" in chosen
+
+
+def test_a_flat_answer_goes_back_to_the_model_reply_of_the_line_before_it() -> None:
+    """"Alright, alright." after a dodge: what a skilled peer would have said to the line before, gone back to;
+    a line with nothing to say back ("It doesn't matter.") looks back the same way."""
+    earlier = "Marisol not writing back sounds like it hurts. What do you wish she knew?"
+    context = [
+        ContextTurn(role="peer", text="Marisol's my daughter. She hasn't spoken to me since I went in."),
+        ContextTurn(role="trainee", text="How's work going?"),
+    ]
+    for line in ("Alright, alright.", "It doesn't matter."):
+        found = CoachingMoment(
+            peer_line=line, authored_replies=(), briefed_terms=frozenset(), crisis=False, earlier_replies=(earlier,)
+        )
+        chosen = chooser().choose(found, [*context, ContextTurn(role="peer", text=line)], ["empathy"])
+        assert chosen.endswith(earlier) and chosen.startswith(tuple(WORDING.go_back)), line

@@ -187,6 +187,21 @@ def test_outcome_waits_for_required_facts_and_moves_the_stage_on(make_persona: P
 # --- what the peer says and thinks ------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("encourager", ["Mm-hm.", "Okay. Go on.", "Right..."])
+async def test_a_minimal_encourager_lets_the_peer_go_on_about_their_life(
+    make_persona: PersonaFactory, rubric: Rubric, encourager: str
+) -> None:
+    """Nothing was said to answer, so the peer talks about their life (not "Everybody says that."); and "Go on."
+    is heard as the invitation it is, even where the grader reads a push in it."""
+    persona = make_persona(boundary_tests=[persona_fields()["boundary_tests"][0] | {"min_turn": 20}])
+    chat = Conversation(persona, rubric)
+    reading, reply = await chat.say(encourager, levels(pressure=2, authority=2))
+    talk = [str(line) for line in [*persona.talk.sustain, *persona.talk.change]]
+    assert reading.encouraged and reading.reactions == [] and reply in talk
+    reading, reply = await chat.say("I hear you.", levels(pressure=2))
+    assert not reading.encouraged and reading.reactions
+
+
 @pytest.mark.parametrize(("move", "heard"), [("question", False), ("statement", True), ("reflection", False)])
 async def test_feeling_heard_answers_a_statement(
     make_persona: PersonaFactory, rubric: Rubric, move: str, heard: bool
@@ -220,7 +235,7 @@ async def test_peer_talks_about_change_every_third_calm_turn(make_persona: Perso
         hidden_facts=facts(early_fact={"trust": 99}, late_fact={"trust": 99}), boundary_tests=late_tests
     )
     chat = Conversation(persona, rubric)
-    replies = [(await chat.say("Okay.", levels()))[1] for _ in range(TALK_EVERY * 2)]
+    replies = [(await chat.say("Thanks for telling me that.", levels()))[1] for _ in range(TALK_EVERY * 2)]
     talk = persona.talk.sustain
     assert [reply in talk for reply in replies] == [False, False, True] * 2
 

@@ -29,7 +29,6 @@ from app.transcript import ContextTurn
 
 WORDING_FILE = "better_reply.yaml"
 GIST_WORDS = (4, 24)
-LOOK_BACK = 3  # the peer's lines before a flat answer searched for something of theirs to go back to
 # A sentence with one of these (or a word ending in -ed or -n't) says something of someone: "day 2 off the bottle"
 # does not, and reads wrong after "It sounds like".
 VERBS = frozenset(
@@ -153,6 +152,9 @@ class Wording(StrictModel):
     open: list[str] = Field(min_length=1, description="Open questions that stand alone, with nothing said back")
     come_back: list[str] = Field(
         min_length=1, description="Openers with {gist} that go back to what the peer said before their last line"
+    )
+    go_back: list[str] = Field(
+        min_length=1, description="Openers before a model reply to the peer's line before their last one"
     )
     crisis_ask: list[str] = Field(min_length=1, description="What to ask in a crisis moment")
     repair: dict[str, Repair] = Field(
@@ -306,7 +308,7 @@ class BetterReplies:
         if repair is not None:
             closing = special.say if special is not None and not special.reflect else None  # "I should go."
             found += [Candidate(text, False) for text in self._repairs(repair, turned, start, closing)]
-        elif special is not None and special.looks_back:
+        elif special.looks_back if special is not None else turned is None:  # "Mm.", "It doesn't matter."
             found += [Candidate(text, False) for text in self._looking_back(moment, context, start)]
         for asks in self.wording.asks_for(moment, start, reflected=turned):
             for n, question in enumerate(asks):
@@ -332,8 +334,8 @@ class BetterReplies:
     def _looking_back(self, moment: CoachingMoment, context: Sequence[ContextTurn], start: int) -> list[str]:
         """Where the peer's line says little but how the trainee's last reply landed ("Mm-mm.", "Whatever."):
         that reply owned, when the grader flags a risk in it (the repair of the kind that risk sets off);
-        else, where the peer's line before it was a goodbye, the warm close; else what the peer said of
-        themselves in one of their last LOOK_BACK lines, gone back to."""
+        else, where the peer's line before it was a goodbye, the warm close; else that line gone back to:
+        with its model replies where it has some, else with what it said of the peer."""
         turns = list(context)
         last = next((i for i in range(len(turns) - 1, -1, -1) if turns[i].role == "trainee"), None)
         if last is None:
@@ -343,13 +345,15 @@ class BetterReplies:
         repair = self.wording.repair.get(flagged[0].reaction_kind or "") if flagged else None
         if repair is not None:
             return self._repairs(repair, None, start, None)
-        before = [t.text for t in reversed(turns[:last]) if t.role == "peer"][:LOOK_BACK]
+        before = next((t.text for t in reversed(turns[:last]) if t.role == "peer"), "")
         leaving = self.wording.moment_named("leaving")
-        if before and leaving is not None and leaving.found_in(before[0]):  # "I'm done for today." … "Mm."
+        if leaving is not None and leaving.found_in(before):  # "I'm done for today." … "Mm."
             return _rotated(leaving.say, start)
-        said = (gist(text, moment.names) for text in before)
-        earlier = next((g for g in said if g and g.startswith(("you ", "you'"))), None)  # about themselves only
-        if earlier is None:
+        if moment.earlier_replies:  # what a skilled peer would have said to it, gone back to
+            openers = _rotated(self.wording.go_back, start)
+            return [f"{openers[n % len(openers)]} {reply}" for n, reply in enumerate(moment.earlier_replies)]
+        earlier = gist(before, moment.names)
+        if earlier is None or not earlier.startswith(("you ", "you'")):  # their own words about themselves only
             return []
         asks = _rotated(self.wording.ask if FEELING.search(earlier) else self.wording.ask_more, start)
         return [f"{back.format(gist=earlier)} {asks[n % len(asks)]}" for n, back in enumerate(self.wording.come_back)]

@@ -38,8 +38,9 @@ class CoachingMoment:
     """The peer's line the trainee answered, the model replies authored with it, the words the trainee
     was told about the persona before the conversation (its name and summary: what a better reply may
     name besides the conversation itself), whether it is a crisis, and the reaction kind the peer's line
-    voices (how the trainee's last reply landed: "pushed", "talked_down"...), if it voices one; and the
-    names the persona's file and the conversation write with a capital (see names_of)."""
+    voices (how the trainee's last reply landed: "pushed", "talked_down"...), if it voices one; the
+    names the persona's file and the conversation write with a capital (see names_of); and the model
+    replies authored for the peer's line before this one (what could be gone back to, after "Mm.")."""
 
     peer_line: str
     authored_replies: tuple[str, ...]
@@ -47,6 +48,7 @@ class CoachingMoment:
     crisis: bool
     reaction: str | None = None
     names: frozenset[str] = frozenset()
+    earlier_replies: tuple[str, ...] = ()
 
     @classmethod
     def from_context(cls, context: Iterable[ContextTurn]) -> "CoachingMoment":

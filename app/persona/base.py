@@ -84,6 +84,7 @@ class TurnReading(BaseModel):
     crisis_now: str | None = Field(default=None, description="A crisis warning sign the peer gives in this reply")
     crisis: CrisisReading | None = Field(default=None, description="The reply checked inside a crisis moment")
     repaired: bool = Field(default=False, description="An apology after a rupture, taken")
+    encouraged: bool = Field(default=False, description="A minimal encourager ('Mm-hm.'): the peer keeps talking")
     leaving: bool = Field(default=False, description="The peer, shut down, tries to leave")
     trust_after: int | None = None
 

@@ -60,6 +60,8 @@ def first_tier(persona: Persona, state: PersonaState, reading: TurnReading) -> l
         return _reaction_lines(persona, reading.reactions)
     if state.mood == "shut_down" and persona.shut_down:
         return [persona.shut_down.lines]
+    if reading.encouraged:  # "Mm-hm.": nothing to answer, so the peer goes on about their life
+        return [talk_lines(persona, state)]
     if reading.heard and reading.move == "statement":  # a reflection is answered in kind, a question answered
         return _reaction_lines(persona, reading.heard)
     if state.turns % TALK_EVERY == 0 and not reading.revealed_now:

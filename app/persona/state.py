@@ -17,6 +17,7 @@ from app.persona.crisis import check_reply, closes, due_crisis, respond
 from app.persona.disclosure import current_stage, fact_ready, next_fact, reaches_outcome, stage_after_outcome
 from app.persona.hearing import hear
 from app.persona.inner_voice import think
+from app.persona.moves import is_encourager
 from app.persona.reactions import REACTION_LEVEL, dimensions_of_kind, triggered_reactions
 from app.persona.test_answers import read_handling
 from app.persona.trust import (
@@ -193,8 +194,10 @@ def _reading(turn: _Turn) -> tuple[TurnReading, int]:
     felt = peer_scores(persona, turn.rubric, reply.scores, answered)
     triggered = triggered_reactions(persona=persona, rubric=turn.rubric, scores=felt)
     kinds = {d.key: d.kind for d in turn.rubric.dimensions}
+    encouraged = is_encourager(reply.text)  # "Go on.": heard as the invitation it is, whatever its grade
     risks = sorted(
-        (t for t in triggered if kinds[t.dimension] == "risk" and t.level >= REACTION_LEVEL), key=lambda t: -t.level
+        (t for t in triggered if kinds[t.dimension] == "risk" and t.level >= REACTION_LEVEL and not encouraged),
+        key=lambda t: -t.level,
     )
     asked = (
         hear(persona=persona, state=state, text=reply.text, last_peer=reply.last_peer, move=reply.move)
@@ -209,6 +212,7 @@ def _reading(turn: _Turn) -> tuple[TurnReading, int]:
         trust_before=state.trust,
         answered=answered,
         asked=asked,
+        encouraged=encouraged,
     )
     reading.crisis = _crisis(persona, state, reply, asked, turn.checklist, pushed=bool(risks))
     recent = state.ruptured_at is not None and state.turns + 1 - state.ruptured_at <= REPAIR_WINDOW

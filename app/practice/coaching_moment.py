@@ -21,8 +21,10 @@ def file_names(persona: Persona) -> frozenset[str]:
 
 def coaching_moment(*, persona: Persona, history: list[ContextTurn]) -> CoachingMoment:
     """What the trainee is answering (the peer's last line), with the words of the persona's briefing
-    that a better reply may use besides the conversation's own, and the reaction the line voices."""
+    that a better reply may use besides the conversation's own, the reaction the line voices, and the
+    model replies of the peer's line before it."""
     base = CoachingMoment.from_context(history)
+    peer_lines = [turn.text for turn in history if turn.role == "peer"]
     return CoachingMoment(
         peer_line=base.peer_line,
         authored_replies=tuple(model_replies_for(persona, base.peer_line)),
@@ -30,4 +32,5 @@ def coaching_moment(*, persona: Persona, history: list[ContextTurn]) -> Coaching
         crisis=base.crisis or crisis_said(persona, base.peer_line),
         reaction=reaction_said(persona, base.peer_line),
         names=base.names | file_names(persona),
+        earlier_replies=tuple(model_replies_for(persona, peer_lines[-2])) if len(peer_lines) > 1 else (),
     )
