@@ -430,3 +430,25 @@ def test_a_flat_answer_goes_back_to_the_model_reply_of_the_line_before_it() -> N
         )
         chosen = chooser().choose(found, [*context, ContextTurn(role="peer", text=line)], ["empathy"])
         assert chosen.endswith(earlier) and chosen.startswith(tuple(WORDING.go_back)), line
+
+
+def test_a_minimal_encourager_before_a_flat_answer_is_not_owned_as_a_put_down() -> None:
+    """"Right." can score as talking down; "Mm-mm." after it is not an answer to a put-down to apologise for."""
+    context = [
+        ContextTurn(role="peer", text="I've been lying down a lot since the funeral."),
+        ContextTurn(role="trainee", text="Right."),
+        ContextTurn(role="peer", text="Mm-mm."),
+    ]
+    scores = ScriptedScores(**{"Right.": {**GOOD, "authority": 2}})
+    chosen = chooser(scores).choose(peer_moment("Mm-mm."), context, ["empathy"])
+    assert not chosen.startswith(tuple(own for repair in WORDING.repair.values() for own in repair.own))
+    assert "you've been lying down a lot since the funeral" in chosen
+
+
+def test_an_apology_after_asking_to_stop_gets_the_close() -> None:
+    context = [
+        ContextTurn(role="peer", text="Can we stop for today? I'm very tired."),
+        ContextTurn(role="trainee", text="I hear you. That sounds exhausting."),
+        ContextTurn(role="peer", text="I don't know. Sorry."),
+    ]
+    assert chooser().choose(peer_moment("I don't know. Sorry."), context, ["empathy"]) in says_of("leaving")

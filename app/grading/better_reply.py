@@ -21,7 +21,7 @@ from pydantic import Field, field_validator
 from app.config import PROJECT_ROOT
 from app.content.loader import load_model
 from app.content.rubrics import Rubric, StrictModel
-from app.grading.context_cues import carries_crisis_script
+from app.grading.context_cues import carries_crisis_script, is_encourager
 from app.grading.cues import split_sentences, words
 from app.grading.moment import CoachingMoment, term, terms_of
 from app.grading.normalise import plain
@@ -340,8 +340,10 @@ class BetterReplies:
         last = next((i for i in range(len(turns) - 1, -1, -1) if turns[i].role == "trainee"), None)
         if last is None:
             return []
-        scores = self.score(turns[:last], [turns[last].text])[0]
+        said = turns[last].text
+        scores = self.score(turns[:last], [said])[0]
         flagged = [d for d in self.rubric.strongest_first(scores) if d.kind == "risk" and scores[d.key] >= 2]
+        flagged = [] if is_encourager(said) else flagged  # "Right." was not a put-down to own
         repair = self.wording.repair.get(flagged[0].reaction_kind or "") if flagged else None
         if repair is not None:
             return self._repairs(repair, None, start, None)

@@ -22,6 +22,12 @@ BOUNDARY_ASK = re.compile(
     r"|text you|hold (?:onto|on to) my|wish you were my)(?!\w)",
     re.IGNORECASE,
 )
+ENCOURAGERS = (
+    "ok", "okay", "mm", "mhm", "mm-hm", "mm-hmm", "mmhm", "uh-huh", "right", "yeah", "yes", "i see", "go on",
+    "got it", "gotcha", "sure", "and", "and then", "keep going", "i'm listening", "i'm with you", "wow", "huh",
+)
+# "Mm-hm.", "Okay. Go on.", "Right...": only encouragers, each followed by a stop, a comma or nothing
+ONLY_ENCOURAGERS = re.compile(rf"^(?:(?:{'|'.join(map(re.escape, ENCOURAGERS))})[.!…,]*\s*){{1,3}}$")
 OWNS_A_MISSTEP = re.compile(
     r"\b(sorry|apologi[sz]e|my apologies|i was out of line|that came out wrong|i shouldn'?t have|i overstepped"
     r"|i pushed (you )?too|didn'?t mean to (push|lecture|preach|pressure|tell you what)|i was wrong to|my bad"
@@ -75,6 +81,12 @@ def peer_tests_boundary(peer_text: str) -> bool:
 def declined(reply: str) -> bool:
     """Whether a reply says no to something, or names the limits of the role."""
     return bool(DECLINES.search(reply))
+
+
+def is_encourager(reply: str) -> bool:
+    """A minimal encourager ("Mm-hm.", "Okay. Go on."): it says nothing, and asks the peer to keep talking."""
+    spoken = " ".join(reply.replace("’", "'").replace("‘", "'").lower().split())
+    return ONLY_ENCOURAGERS.match(spoken) is not None
 
 
 def owns_a_misstep(reply: str) -> bool:

@@ -50,11 +50,6 @@ SUBJECTS = tuple(
 
 INVITATIONS = ("tell me", "i wonder", "i'm wondering", "i'm curious", "help me understand")
 
-ENCOURAGERS = (
-    "ok", "okay", "mm", "mhm", "mm-hm", "mm-hmm", "mmhm", "uh-huh", "right", "yeah", "yes", "i see", "go on",
-    "got it", "gotcha", "sure", "and", "and then", "keep going", "i'm listening", "i'm with you", "wow", "huh",
-)
-
 
 def _alternatives(words: tuple[str, ...]) -> str:
     return "(?:" + "|".join(map(re.escape, words)) + ")"
@@ -68,9 +63,6 @@ _QUESTION_OPENING = re.compile(
     rf"|(?:when |where )?{_alternatives(AUXILIARIES)} {_alternatives(SUBJECTS)})\b"
 )
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+")
-# "Mm-hm.", "Okay. Go on.", "Right...": only encouragers, each followed by a stop, a comma or nothing
-_ENCOURAGER = rf"{_alternatives(ENCOURAGERS)}[.!…,]*"
-_ONLY_ENCOURAGERS = re.compile(rf"^(?:{_ENCOURAGER}\s*){{1,3}}$")
 
 
 def _normalise(text: str) -> str:
@@ -80,11 +72,6 @@ def _normalise(text: str) -> str:
 
 def _sentences(text: str) -> list[str]:
     return [sentence.lstrip("\"'(-, ") for sentence in _SENTENCE_BREAK.split(text) if sentence]
-
-
-def is_encourager(text: str) -> bool:
-    """A minimal encourager ("Mm-hm.", "Okay. Go on."): it says nothing, and asks the peer to keep talking."""
-    return _ONLY_ENCOURAGERS.match(_normalise(text)) is not None
 
 
 def is_reflection(text: str) -> bool:

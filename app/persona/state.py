@@ -10,14 +10,13 @@ from dataclasses import dataclass
 from app.content.difficulty import DifficultyLevel
 from app.content.personas import Mood, Move, Persona
 from app.content.rubrics import CrisisCheck, Rubric
-from app.grading.context_cues import owns_a_misstep
+from app.grading.context_cues import is_encourager, owns_a_misstep
 from app.persona.base import Asked, BoundaryAnswer, CrisisReading, PersonaState, TurnReading
 from app.persona.boundary_tests import next_test
 from app.persona.crisis import check_reply, closes, due_crisis, respond
 from app.persona.disclosure import current_stage, fact_ready, next_fact, reaches_outcome, stage_after_outcome
 from app.persona.hearing import hear
 from app.persona.inner_voice import think
-from app.persona.moves import is_encourager
 from app.persona.reactions import REACTION_LEVEL, dimensions_of_kind, triggered_reactions
 from app.persona.test_answers import read_handling
 from app.persona.trust import (

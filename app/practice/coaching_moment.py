@@ -32,5 +32,11 @@ def coaching_moment(*, persona: Persona, history: list[ContextTurn]) -> Coaching
         crisis=base.crisis or crisis_said(persona, base.peer_line),
         reaction=reaction_said(persona, base.peer_line),
         names=base.names | file_names(persona),
-        earlier_replies=tuple(model_replies_for(persona, peer_lines[-2])) if len(peer_lines) > 1 else (),
+        earlier_replies=_earlier_replies(persona, peer_lines[-2]) if len(peer_lines) > 1 else (),
     )
+
+
+def _earlier_replies(persona: Persona, line: str) -> tuple[str, ...]:
+    """The model replies to the peer's line before the last, unless that line reacted to a misstep: its repair
+    owned a reply two turns back, not something to go back to."""
+    return () if reaction_said(persona, line) else tuple(model_replies_for(persona, line))
