@@ -374,14 +374,33 @@ def test_a_peer_gone_quiet_after_a_misstep_gets_the_misstep_owned(last_reply: st
     assert chosen.startswith(tuple(WORDING.repair[kind].own))
 
 
-def test_a_peer_gone_quiet_after_a_plain_question_is_met_with_what_they_said_before() -> None:
+@pytest.mark.parametrize(
+    ("earlier", "trainee", "flat", "said_back"),
+    [
+        (
+            "I've been lying down a lot since the funeral.",
+            "What time is your next appointment?",
+            "Mm-mm.",
+            "you've been lying down a lot since the funeral",
+        ),
+        (  # unsure after a reflection that missed: back to their words, not "you don't have to be sure"
+            "I never did four months of anything before this.",
+            "It sounds like this week has been a lot to carry.",
+            "Hm. I guess so.",
+            "you never did four months of anything before this",
+        ),
+    ],
+)
+def test_a_peer_gone_quiet_after_a_plain_reply_is_met_with_what_they_said_before(
+    earlier: str, trainee: str, flat: str, said_back: str
+) -> None:
     context = [
-        ContextTurn(role="peer", text="I've been lying down a lot since the funeral."),
-        ContextTurn(role="trainee", text="What time is your next appointment?"),
-        ContextTurn(role="peer", text="Mm-mm."),
+        ContextTurn(role="peer", text=earlier),
+        ContextTurn(role="trainee", text=trainee),
+        ContextTurn(role="peer", text=flat),
     ]
-    chosen = chooser().choose(peer_moment("Mm-mm."), context, ["empathy"])
-    assert "you've been lying down a lot since the funeral" in chosen
+    chosen = chooser().choose(peer_moment(flat), context, ["empathy"])
+    assert said_back in chosen
     assert chosen.startswith(tuple(back.split("{gist}")[0] for back in WORDING.come_back))
 
 
@@ -395,25 +414,20 @@ def test_going_back_takes_up_only_what_the_peer_said_of_themselves() -> None:
     assert chosen in says_of("quiet")
 
 
-def test_a_flat_answer_after_a_goodbye_gets_the_warm_close_not_a_question() -> None:
+@pytest.mark.parametrize(
+    ("goodbye", "trainee", "flat"),
+    [
+        ("I'm fine. I think I'm done for today.", "Tell me more about that.", "Mm."),
+        ("Can we stop for today? I'm very tired.", "I hear you. That sounds exhausting.", "I don't know. Sorry."),
+    ],
+)
+def test_a_flat_answer_after_a_goodbye_gets_the_close_not_a_question(goodbye: str, trainee: str, flat: str) -> None:
     context = [
-        ContextTurn(role="peer", text="I'm fine. I think I'm done for today."),
-        ContextTurn(role="trainee", text="Tell me more about that."),
-        ContextTurn(role="peer", text="Mm."),
+        ContextTurn(role="peer", text=goodbye),
+        ContextTurn(role="trainee", text=trainee),
+        ContextTurn(role="peer", text=flat),
     ]
-    assert chooser().choose(peer_moment("Mm."), context, ["empathy"]) in says_of("leaving")
-
-
-def test_an_unsure_answer_goes_back_to_what_the_peer_said_before() -> None:
-    """"Hm. I guess so." after a reflection that missed: back to what the peer said of themselves, rather than
-    "you don't have to be sure"."""
-    context = [
-        ContextTurn(role="peer", text="I never did four months of anything before this."),
-        ContextTurn(role="trainee", text="It sounds like this week has been a lot to carry."),
-        ContextTurn(role="peer", text="Hm. I guess so."),
-    ]
-    chosen = chooser().choose(peer_moment("Hm. I guess so."), context, ["empathy"])
-    assert "you never did four months of anything before this" in chosen
+    assert chooser().choose(peer_moment(flat), context, ["empathy"]) in says_of("leaving")
 
 
 def test_a_flat_answer_goes_back_to_the_model_reply_of_the_line_before_it() -> None:
@@ -443,12 +457,3 @@ def test_a_minimal_encourager_before_a_flat_answer_is_not_owned_as_a_put_down() 
     chosen = chooser(scores).choose(peer_moment("Mm-mm."), context, ["empathy"])
     assert not chosen.startswith(tuple(own for repair in WORDING.repair.values() for own in repair.own))
     assert "you've been lying down a lot since the funeral" in chosen
-
-
-def test_an_apology_after_asking_to_stop_gets_the_close() -> None:
-    context = [
-        ContextTurn(role="peer", text="Can we stop for today? I'm very tired."),
-        ContextTurn(role="trainee", text="I hear you. That sounds exhausting."),
-        ContextTurn(role="peer", text="I don't know. Sorry."),
-    ]
-    assert chooser().choose(peer_moment("I don't know. Sorry."), context, ["empathy"]) in says_of("leaving")
