@@ -209,13 +209,16 @@ def test_validate_catches_a_fact_given_away_and_a_copied_persona() -> None:
     assert any("names 'Walt'" in problem for problem in copy_problems(renamed, [WALT]))
 
 
-def test_a_new_fact_beside_a_tests_response_gets_the_facts_model_replies() -> None:
-    """The response says how the test was taken; the fact said beside it is what needs answering."""
+def test_a_dodge_called_out_beside_a_new_fact_gets_the_dodge_owned_then_the_facts_reply() -> None:
+    """"You didn't answer me about the boy I sponsor. … There's something Beth doesn't know.": both need an
+    answer; a response that only says how a test was taken ("Okay. Rules. I get it.") gives way to the fact."""
     test, fact = WALT.test("call-darrell"), WALT.hidden_facts[0]
-    assert test.ignored is not None
-    said = f"{test.ignored.lines[0]} {fact.reveal[0]}"
-    expected = fact.reveal[0].better_replies or tuple(fact.better_replies)
-    assert model_replies_for(WALT, said) == list(expected)
+    assert test.ignored is not None and test.declined is not None
+    called_out = test.ignored.lines[0]
+    fact_replies = list(fact.reveal[0].better_replies or fact.better_replies)
+    replies = model_replies_for(WALT, f"{called_out} {fact.reveal[0]}")
+    assert replies[0].endswith(fact_replies[0]) and replies[0].startswith(called_out.better_replies[0][:30])
+    assert model_replies_for(WALT, f"{test.declined.lines[0]} {fact.reveal[0]}") == fact_replies
 
 
 def test_an_ask_beside_a_fact_gets_the_asks_answer_and_then_the_facts_reply() -> None:

@@ -22,7 +22,7 @@ from app.config import PROJECT_ROOT
 from app.content.loader import load_model
 from app.content.rubrics import Rubric, StrictModel
 from app.grading.context_cues import carries_crisis_script, is_encourager
-from app.grading.cues import split_sentences, words
+from app.grading.cues import split_sentences, without_closing_questions, words
 from app.grading.moment import CoachingMoment, term, terms_of
 from app.grading.normalise import plain
 from app.transcript import ContextTurn
@@ -162,6 +162,14 @@ class Wording(StrictModel):
         description="By reaction kind: what to say when the peer's line answers how the last reply landed",
     )
     moments: list[MomentWording] = Field(default_factory=list, description="Moments that call for more")
+    session_ends: re.Pattern[str] = Field(
+        description="Found (case-blind) in the trainee's reply when it ends the session: the next reply closes too"
+    )
+
+    @field_validator("session_ends", mode="before")
+    @classmethod
+    def compile_case_blind(cls, value: object) -> object:
+        return re.compile(value, re.IGNORECASE) if isinstance(value, str) else value
     particulars: Particulars
 
     def moment_named(self, kind: str) -> MomentWording | None:
@@ -299,12 +307,14 @@ class BetterReplies:
         """The authored replies; a repair where the peer's line reacts to how the last reply landed (outside a
         crisis), or where it says little else (see _looking_back); then replies composed from the peer's words
         (crisis wording in a crisis, the moment's wording where it calls for more than a question, then open
-        questions), then those alone."""
+        questions), then those alone. Once the conversation is closing (see _closing_due), those that close."""
         found = [Candidate(text, True) for text in moment.authored_replies if text.strip()]
-        special = self.wording.moment_of(moment)
-        turned = gist(moment.peer_line, moment.names) if special is None or special.reflect else None
         start = sum(map(ord, moment.peer_line))  # varied wording, the same for the same line
         repair = self.wording.repair.get(moment.reaction or "") if not moment.crisis else None
+        if goodbye := self._closing_due(moment, context, start):
+            return self._closing(found, repair, goodbye)
+        special = self.wording.moment_of(moment)
+        turned = gist(moment.peer_line, moment.names) if special is None or special.reflect else None
         if repair is not None:
             closing = special.say if special is not None and not special.reflect else None  # "I should go."
             found += [Candidate(text, False) for text in self._repairs(repair, turned, start, closing)]
@@ -321,6 +331,31 @@ class BetterReplies:
             found += [Candidate(asks[0], False) for asks in self.wording.asks_for(moment, start, reflected=None)]
         return found
 
+    def _closing_due(self, moment: CoachingMoment, context: Sequence[ContextTurn], start: int) -> list[str]:
+        """The goodbye wording, where the peer said goodbye in their line before this one ("I have to go." …
+        "Okay. Thank you.") or the trainee's last reply ended the session ("We're about out of time."); else [].
+        Not in a crisis, nor where this line is itself the goodbye (its own wording answers it)."""
+        leaving = self.wording.moment_named("leaving")
+        if leaving is None or moment.crisis or leaving.found_in(moment.peer_line):
+            return []
+        turns = list(context)
+        last = next((i for i in range(len(turns) - 1, -1, -1) if turns[i].role == "trainee"), None)
+        if last is None:
+            return []
+        before = next((t.text for t in reversed(turns[:last]) if t.role == "peer"), "")
+        ended = self.wording.session_ends.search(turns[last].text) is not None
+        return _rotated(leaving.say, start) if ended or leaving.found_in(before) else []
+
+    def _closing(self, authored: list[Candidate], repair: Repair | None, closing: list[str]) -> list[Candidate]:
+        """What each model reply says (its closing question left out), then the goodbye; a repair that closes,
+        where the peer's line reacts to a misstep; the goodbye alone."""
+        wrapped = []
+        for n, candidate in enumerate(authored):
+            said, close = without_closing_questions(candidate.text), closing[n % len(closing)]
+            wrapped.append(Candidate(f"{said} {close}" if said else close, True))
+        repairs = self._repairs(repair, None, 0, closing) if repair else []
+        return wrapped + [Candidate(text, False) for text in [*repairs, *closing]]
+
     def _repairs(self, repair: Repair, turned: str | None, start: int, closing: list[str] | None) -> list[str]:
         """Owning the misstep, then the peer's words said back (when there is a sentence to say back), then
         handing the choice back (or, given, the `closing` wording of a move such as leaving); the same without
@@ -334,8 +369,8 @@ class BetterReplies:
     def _looking_back(self, moment: CoachingMoment, context: Sequence[ContextTurn], start: int) -> list[str]:
         """Where the peer's line says little but how the trainee's last reply landed ("Mm-mm.", "Whatever."):
         that reply owned, when the grader flags a risk in it (the repair of the kind that risk sets off);
-        else, where the peer's line before it was a goodbye, the warm close; else that line gone back to:
-        with its model replies where it has some, else with what it said of the peer."""
+        else the peer's line before it gone back to: with its model replies where it has some, else with what
+        it said of the peer."""
         turns = list(context)
         last = next((i for i in range(len(turns) - 1, -1, -1) if turns[i].role == "trainee"), None)
         if last is None:
@@ -348,9 +383,6 @@ class BetterReplies:
         if repair is not None:
             return self._repairs(repair, None, start, None)
         before = next((t.text for t in reversed(turns[:last]) if t.role == "peer"), "")
-        leaving = self.wording.moment_named("leaving")
-        if leaving is not None and leaving.found_in(before):  # "I'm done for today." … "Mm."
-            return _rotated(leaving.say, start)
         if moment.earlier_replies:  # what a skilled peer would have said to it, gone back to
             openers = _rotated(self.wording.go_back, start)
             return [f"{openers[n % len(openers)]} {reply}" for n, reply in enumerate(moment.earlier_replies)]

@@ -94,6 +94,14 @@ def split_sentences(text: str) -> list[str]:
     return [p for p in parts if p and WORD_RE.search(p.lower())] or [text.strip()]
 
 
+def without_closing_questions(reply: str) -> str:
+    """A reply without the questions that close it: what it says, to be followed by something else."""
+    sentences = split_sentences(reply)
+    while sentences and sentences[-1].rstrip().endswith("?"):
+        sentences.pop()
+    return " ".join(sentences)
+
+
 def words(text: str) -> list[str]:
     return WORD_RE.findall(text.lower().replace("’", "'"))
 

@@ -3,7 +3,8 @@
 A peer's reply may join several lines of the persona file (an answer, a fact, a test). Each line
 carries its own model replies or shares those of its owner (a fact, a test, a topic, a crisis, the
 outcome). The line the trainee most needs to answer wins: a crisis, then an ask (a test, or a
-response to one that asks again: "You didn't answer me. Stays with you or not?"), a fact, the
+response to one that asks again or calls out the dodge: "You didn't answer me. Stays with you or
+not?"), a fact, the
 outcome, the peer leaving (a warm close, not another question), a topic, the peer's response to how
 a test was handled (the new thing said beside it wins), their reaction to how the last reply landed,
 then anything else. A goodbye said with a reaction gets none: the coach composes the repair that
@@ -20,7 +21,7 @@ from collections.abc import Iterator
 
 from app.content.memo import per_content
 from app.content.personas import RESPONSES, Line, Persona
-from app.grading.cues import split_sentences
+from app.grading.cues import without_closing_questions
 from app.persona.cues import normalise
 
 Authored = tuple[int, Line, tuple[str, ...]]
@@ -44,8 +45,8 @@ def _owned(persona: Persona) -> Iterator[Authored]:
         for part in RESPONSES:
             response = getattr(test, part)
             shared = tuple(test.better_replies) if part in STILL_ASKING else ()
-            for line in response.lines if response else []:  # one that asks again is an ask
-                yield (TEST if "?" in str(line) else RESPONSE), line, shared
+            for line in response.lines if response else []:  # one that asks again, or calls out a dodge, is an ask
+                yield (TEST if part == "ignored" or "?" in str(line) else RESPONSE), line, shared
     for fact in persona.hidden_facts:
         yield from ((FACT, line, tuple(fact.better_replies)) for line in [*fact.reveal, *fact.deflect])
     yield from ((OUTCOME, line, tuple(persona.outcome.better_replies)) for line in persona.outcome.lines)
@@ -103,16 +104,10 @@ def _joined(found: list[Found]) -> list[str]:
     leaving = first_of(LEAVING)
     first: Found | None = first_of(TEST, FACT, OUTCOME, TOPIC) if leaving else first_of(TEST)
     last: Found | None = leaving or first_of(FACT, OUTCOME)
-    said = _statement(first[2][0]) if first and last else ""
+    said = without_closing_questions(first[2][0]) if first and last else ""
     return [f"{said} {reply}" for reply in last[2][:2]] if said and last else []
 
 
-def _statement(reply: str) -> str:
-    """A model reply without the questions that close it: what it says, to be followed by another reply."""
-    sentences = split_sentences(reply)
-    while sentences and sentences[-1].rstrip().endswith("?"):
-        sentences.pop()
-    return " ".join(sentences)
 
 
 def crisis_said(persona: Persona, peer_text: str) -> bool:

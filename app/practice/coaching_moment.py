@@ -32,7 +32,7 @@ def coaching_moment(*, persona: Persona, history: list[ContextTurn]) -> Coaching
         crisis=base.crisis or crisis_said(persona, base.peer_line),
         reaction=reaction_said(persona, base.peer_line),
         names=base.names | file_names(persona),
-        earlier_replies=_earlier_replies(persona, peer_lines[-2]) if len(peer_lines) > 1 else (),
+        earlier_replies=_earlier_replies(persona, peer_lines[-2]) if len(peer_lines) > 2 else (),  # not the hello
     )
 
 
