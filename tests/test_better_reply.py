@@ -460,25 +460,31 @@ def test_a_minimal_encourager_before_a_flat_answer_is_not_owned_as_a_put_down() 
 
 
 @pytest.mark.parametrize(
-    ("before", "trainee"),
+    ("before", "trainee", "authored", "kept"),
     [
-        ("I have to go. I have a visit at four.", "I'm sorry, I jumped in too fast there."),
-        ("Nobody's asked me that in a long time.", "Okay, we're about out of time. Thanks for today."),
+        (  # the peer's goodbye: what the model reply says is kept, its closing question gives way to the goodbye
+            "I have to go. I have a visit at four.",
+            "I'm sorry, I jumped in too fast there.",
+            ("You deserve that, and I mean it. What would you like to talk about?",),
+            "You deserve that, and I mean it. ",
+        ),
+        (  # the trainee ended the session, and the peer's line has no reply of its own: the goodbye
+            "Nobody's asked me that in a long time.",
+            "Okay, we're about out of time. Thanks for today.",
+            (),
+            "",
+        ),
     ],
 )
 def test_once_the_peer_said_goodbye_or_the_trainee_ended_the_session_the_better_reply_closes(
-    before: str, trainee: str
+    before: str, trainee: str, authored: tuple[str, ...], kept: str
 ) -> None:
-    """What the model reply says is kept, its closing question gives way to the goodbye; a reply composed to ask
-    for more is not offered."""
     line = "Okay. Thank you for saying that."
-    authored = "You deserve that, and I mean it. What would you like to talk about?"
-    found = CoachingMoment(peer_line=line, authored_replies=(authored,), briefed_terms=frozenset(), crisis=False)
+    found = CoachingMoment(peer_line=line, authored_replies=authored, briefed_terms=frozenset(), crisis=False)
     context = [
         ContextTurn(role="peer", text=before),
         ContextTurn(role="trainee", text=trainee),
         ContextTurn(role="peer", text=line),
     ]
     chosen = chooser().choose(found, context, ["empathy"])
-    assert chosen.startswith("You deserve that, and I mean it. ") and chosen.endswith(tuple(says_of("leaving")))
-    assert "?" not in chosen
+    assert chosen.startswith(kept) and chosen.endswith(tuple(says_of("leaving"))) and "?" not in chosen

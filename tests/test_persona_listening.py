@@ -248,21 +248,28 @@ def test_model_replies_follow_the_line_the_peer_said() -> None:
     assert model_replies_for(WALT, "Something no file says.") == []
 
 
-def test_a_goodbye_gets_a_close_and_with_a_reaction_is_left_to_the_coachs_repair_that_closes() -> None:
-    """"Hank was my sponsor. … I think I'll get going.": the goodbye's own close, not another question. "I'll
-    thank you not to hurry me. … I think I'll get going.": none authored, so the coach owns the push and
-    closes (see test_better_reply)."""
+def test_a_goodbye_gets_a_close_after_what_the_line_beside_it_needs() -> None:
+    """"Hank was my sponsor. … I think I'll get going.": Hank's reply, then the goodbye's own close, not another
+    question. "I'll thank you not to hurry me. … I think I'll get going.": the push owned, then the close; a
+    reaction line without replies of its own leaves both to the coach's repair that closes (see
+    test_better_reply)."""
     assert WALT.shut_down is not None
     leaving = WALT.shut_down.leaving[0]
     hank = WALT.topic("hank").open[0]
-    assert leaving.better_replies and hank.better_replies
+    pushed = WALT.reactions["pushed"].lines[1]
+    assert leaving.better_replies and hank.better_replies and pushed.better_replies
     joined = model_replies_for(WALT, f"{hank} {leaving}")
     assert joined[-len(leaving.better_replies) :] == list(leaving.better_replies)
-    hanks_words = hank.better_replies[0].split("?")[0][:20]
-    assert joined[0].endswith(leaving.better_replies[0]) and joined[0].startswith(hanks_words)
-    pushed = WALT.reactions["pushed"].lines[1]
+    assert joined[0].endswith(leaving.better_replies[0]) and joined[0].startswith(hank.better_replies[0][:20])
     assert model_replies_for(WALT, str(pushed)) == list(pushed.better_replies)
-    assert model_replies_for(WALT, f"{pushed} {leaving}") == []
+    owned = model_replies_for(WALT, f"{pushed} {leaving}")
+    assert owned[0].startswith(pushed.better_replies[0][:20]) and owned[0].endswith(leaving.better_replies[0])
+    unauthored = {
+        kind: reaction.model_copy(update={"lines": [Line(str(line)) for line in reaction.lines]})
+        for kind, reaction in WALT.reactions.items()
+    }
+    bare = WALT.model_copy(update={"reactions": unauthored})
+    assert model_replies_for(bare, f"{pushed} {leaving}") == []
 
 
 def test_cues_match_on_word_bounds() -> None:

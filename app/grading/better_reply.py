@@ -333,8 +333,9 @@ class BetterReplies:
 
     def _closing_due(self, moment: CoachingMoment, context: Sequence[ContextTurn], start: int) -> list[str]:
         """The goodbye wording, where the peer said goodbye in their line before this one ("I have to go." …
-        "Okay. Thank you.") or the trainee's last reply ended the session ("We're about out of time."); else [].
-        Not in a crisis, nor where this line is itself the goodbye (its own wording answers it)."""
+        "Okay. Thank you.") or, before a line with no model reply of its own, the trainee's last reply ended the
+        session ("We're about out of time." … "Okay. Yes."); else []. Not in a crisis, nor where this line is
+        itself the goodbye (its own wording answers it)."""
         leaving = self.wording.moment_named("leaving")
         if leaving is None or moment.crisis or leaving.found_in(moment.peer_line):
             return []
@@ -343,7 +344,7 @@ class BetterReplies:
         if last is None:
             return []
         before = next((t.text for t in reversed(turns[:last]) if t.role == "peer"), "")
-        ended = self.wording.session_ends.search(turns[last].text) is not None
+        ended = not moment.authored_replies and self.wording.session_ends.search(turns[last].text) is not None
         return _rotated(leaving.say, start) if ended or leaving.found_in(before) else []
 
     def _closing(self, authored: list[Candidate], repair: Repair | None, closing: list[str]) -> list[Candidate]:

@@ -4,17 +4,18 @@ A peer's reply may join several lines of the persona file (an answer, a fact, a 
 carries its own model replies or shares those of its owner (a fact, a test, a topic, a crisis, the
 outcome). The line the trainee most needs to answer wins: a crisis, then an ask (a test, or a
 response to one that asks again or calls out the dodge: "You didn't answer me. Stays with you or
-not?"), a fact, the
-outcome, the peer leaving (a warm close, not another question), a topic, the peer's response to how
-a test was handled (the new thing said beside it wins), their reaction to how the last reply landed,
-then anything else. A goodbye said with a reaction gets none: the coach composes the repair that
-closes. A line said once a test or crisis is settled (a yes, a no, a crisis heard) does not share
+not?"), a fact, the outcome, the peer leaving (a warm close, not another question), a topic, the
+peer's response to how a test was handled (the new thing said beside it wins), their reaction to how
+the last reply landed, then anything else. A goodbye said with a reaction gets the reaction's reply,
+then the close (see _joined); where the reaction line has none, none: the coach composes the repair
+that closes. A line said once a test or crisis is settled (a yes, a no, a crisis heard) does not share
 its owner's replies: "I can't lend money" does not answer "Smart. Money between people goes sideways".
 
 Where one turn says two things that each need an answer, the first replies answer both (see _joined):
 an ask beside a fact or the outcome ("Would you tell him? There's something Beth doesn't know…") gets
-the ask's answer and then the fact's reply; a goodbye beside an ask, a fact, the outcome or a topic
-gets what that line's reply says and then the warm close.
+the ask's answer and then the fact's reply; a goodbye beside an ask, a fact, the outcome, a topic or a
+reaction ("You gonna call somebody on me? I should go.") gets what that line's reply says and then the
+warm close.
 """
 
 from collections.abc import Iterator
@@ -89,20 +90,21 @@ def model_replies_for(persona: Persona, peer_text: str) -> list[str]:
         return []
     rank, _, replies = found[0]
     if rank == LEAVING and reaction_said(persona, peer_text) is not None:
-        return []  # owning the misstep and a warm close, both: the coach composes them (see better_reply.py)
+        return _joined(found)  # owning the misstep, then the close; where none is authored, the coach composes it
     return [*_joined(found), *replies]
 
 
 def _joined(found: list[Found]) -> list[str]:
-    """Where the turn joins an ask with a fact or the outcome, or a goodbye with an ask, a fact, the outcome or
-    a topic: what the first line's reply says (its closing question left out), then each reply of the second."""
+    """Where the turn joins an ask with a fact or the outcome, or a goodbye with an ask, a fact, the outcome, a
+    topic or a reaction: what the first line's reply says (its closing question left out), then each reply of
+    the second."""
     def first_of(*ranks: int) -> Found | None:
         return next((f for f in found if f[0] in ranks), None)
 
     if first_of(CRISIS):
         return []  # a crisis is the whole of what matters now
     leaving = first_of(LEAVING)
-    first: Found | None = first_of(TEST, FACT, OUTCOME, TOPIC) if leaving else first_of(TEST)
+    first: Found | None = first_of(TEST, FACT, OUTCOME, TOPIC, REACTION) if leaving else first_of(TEST)
     last: Found | None = leaving or first_of(FACT, OUTCOME)
     said = without_closing_questions(first[2][0]) if first and last else ""
     return [f"{said} {reply}" for reply in last[2][:2]] if said and last else []
