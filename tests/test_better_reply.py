@@ -298,7 +298,7 @@ def test_the_wording_itself_names_no_person_substance_or_event() -> None:
         ("Dunno. We'll see.", "unsure"),
         ("Yeah. That's exactly it.", "agreeing"),
         ("Mm-mm.", "quiet"),
-        ("Yes, sir.", "quiet"),
+        ("Yes, sir.", "doubting"),
         ("No comment.", "moving on"),
     ],
 )
@@ -488,3 +488,24 @@ def test_once_the_peer_said_goodbye_or_the_trainee_ended_the_session_the_better_
     ]
     chosen = chooser().choose(found, context, ["empathy"])
     assert chosen.startswith(kept) and chosen.endswith(tuple(says_of("leaving"))) and "?" not in chosen
+
+
+def test_a_sarcastic_or_deferential_answer_is_owned_not_gone_back_past() -> None:
+    """"Uh huh. Sure thing." after a question that judged: the reply owns the miss, whether or not the grader
+    flagged it, instead of returning to what the peer said before."""
+    context = [
+        ContextTurn(role="peer", text="I've been lying down a lot since the funeral."),
+        ContextTurn(role="trainee", text="Why didn't you call someone before it got that bad?"),
+        ContextTurn(role="peer", text="Uh huh. Sure thing."),
+    ]
+    assert chooser().choose(peer_moment("Uh huh. Sure thing."), context, ["empathy"]) in says_of("doubting")
+
+
+def test_no_goodbye_to_a_peer_who_stays_after_all() -> None:
+    context = [
+        ContextTurn(role="peer", text="I think I'm done for today."),
+        ContextTurn(role="trainee", text="I'm sorry, I pushed there."),
+        ContextTurn(role="peer", text="Apology accepted. I'm still here."),
+    ]
+    chosen = chooser().choose(peer_moment("Apology accepted. I'm still here."), context, ["empathy"])
+    assert chosen not in says_of("leaving") and not chosen.endswith(tuple(says_of("leaving")))

@@ -113,6 +113,11 @@ class MomentWording(StrictModel):
     max_words: int | None = Field(
         default=None, ge=1, description="The cue counts only in a line this short: a move in the talk, not news"
     )
+    owns: bool = Field(
+        default=False,
+        description="The line says the last reply missed (sarcasm, a deferential 'Yes, sir.'): own that reply, with "
+        "the repair of the kind the grader flags in it, else this moment's wording; never go back past it",
+    )
     looks_back: bool = Field(
         default=False,
         description="The line says little but how the last reply landed: own that reply first where the grader "
@@ -165,8 +170,11 @@ class Wording(StrictModel):
     session_ends: re.Pattern[str] = Field(
         description="Found (case-blind) in the trainee's reply when it ends the session: the next reply closes too"
     )
+    session_goes_on: re.Pattern[str] = Field(
+        description="Found (case-blind) in the peer's line when they stay after all: no goodbye is said to them"
+    )
 
-    @field_validator("session_ends", mode="before")
+    @field_validator("session_ends", "session_goes_on", mode="before")
     @classmethod
     def compile_case_blind(cls, value: object) -> object:
         return re.compile(value, re.IGNORECASE) if isinstance(value, str) else value
@@ -318,6 +326,8 @@ class BetterReplies:
         if repair is not None:
             closing = special.say if special is not None and not special.reflect else None  # "I should go."
             found += [Candidate(text, False) for text in self._repairs(repair, turned, start, closing)]
+        elif special is not None and special.owns:  # "Yes, sir.", "Uh huh. Sure thing."
+            found += [Candidate(text, False) for text in self._looking_back(moment, context, start, go_back=False)]
         elif special.looks_back if special is not None else turned is None:  # "Mm.", "It doesn't matter."
             found += [Candidate(text, False) for text in self._looking_back(moment, context, start)]
         for asks in self.wording.asks_for(moment, start, reflected=turned):
@@ -338,6 +348,8 @@ class BetterReplies:
         itself the goodbye (its own wording answers it)."""
         leaving = self.wording.moment_named("leaving")
         if leaving is None or moment.crisis or leaving.found_in(moment.peer_line):
+            return []
+        if self.wording.session_goes_on.search(moment.peer_line):  # "Apology accepted. I'm still here."
             return []
         turns = list(context)
         last = next((i for i in range(len(turns) - 1, -1, -1) if turns[i].role == "trainee"), None)
@@ -367,11 +379,13 @@ class BetterReplies:
         reflected = [f"{own} {reflect.format(gist=turned)} {ask}" for own, ask in pairs] if turned else []
         return reflected + [f"{own} {ask}" for own, ask in pairs]
 
-    def _looking_back(self, moment: CoachingMoment, context: Sequence[ContextTurn], start: int) -> list[str]:
+    def _looking_back(
+        self, moment: CoachingMoment, context: Sequence[ContextTurn], start: int, go_back: bool = True
+    ) -> list[str]:
         """Where the peer's line says little but how the trainee's last reply landed ("Mm-mm.", "Whatever."):
         that reply owned, when the grader flags a risk in it (the repair of the kind that risk sets off);
-        else the peer's line before it gone back to: with its model replies where it has some, else with what
-        it said of the peer."""
+        else (unless not `go_back`) the peer's line before it gone back to: with its model replies where it
+        has some, else with what it said of the peer."""
         turns = list(context)
         last = next((i for i in range(len(turns) - 1, -1, -1) if turns[i].role == "trainee"), None)
         if last is None:
@@ -383,6 +397,8 @@ class BetterReplies:
         repair = self.wording.repair.get(flagged[0].reaction_kind or "") if flagged else None
         if repair is not None:
             return self._repairs(repair, None, start, None)
+        if not go_back:
+            return []
         before = next((t.text for t in reversed(turns[:last]) if t.role == "peer"), "")
         if moment.earlier_replies:  # what a skilled peer would have said to it, gone back to
             openers = _rotated(self.wording.go_back, start)
