@@ -202,6 +202,16 @@ async def test_a_minimal_encourager_lets_the_peer_go_on_about_their_life(
     assert not reading.encouraged and reading.reactions
 
 
+@pytest.mark.parametrize("path", SHIPPED_PERSONAS, ids=lambda path: path.stem)
+async def test_a_trainee_who_ends_the_session_gets_a_goodbye_not_a_reaction(path: Path, rubric: Rubric) -> None:
+    """"We're about out of time." can score as a push; the peer hears the end of the session and says goodbye."""
+    persona = load_model(path, Persona)
+    assert persona.shut_down is not None
+    chat = Conversation(persona, rubric)
+    reading, reply = await chat.say("Okay, we're about out of time. Thanks for today.", levels(pressure=2))
+    assert reading.closing and reading.reactions == [] and reply in [str(line) for line in persona.shut_down.leaving]
+
+
 @pytest.mark.parametrize(("move", "heard"), [("question", False), ("statement", True), ("reflection", False)])
 async def test_feeling_heard_answers_a_statement(
     make_persona: PersonaFactory, rubric: Rubric, move: str, heard: bool

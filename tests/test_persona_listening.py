@@ -239,6 +239,18 @@ def test_an_ask_beside_a_fact_gets_the_asks_answer_and_then_the_facts_reply() ->
     assert model_replies_for(ray, f"{pressed} {topic}") == list(pressed.better_replies)
 
 
+def test_a_question_beside_an_ask_gets_its_answer_and_then_the_asks() -> None:
+    """"Why, is that going in a report? If my truck dies, could you give me a ride?": both are answered."""
+    ray = CATALOG.persona("ray-reentry")
+    question = next(line for _, line in ray.spoken_lines() if "going in a report" in str(line))
+    ask = next(line for test in ray.boundary_tests for line in test.ask if "ride" in str(line))
+    owner = next(test for test in ray.boundary_tests if ask in test.ask)
+    ask_replies = list(ask.better_replies or owner.better_replies)
+    replies = model_replies_for(ray, f"{question} {ask}")
+    assert question.better_replies and replies[0].endswith(ask_replies[0])
+    assert replies[0].startswith(question.better_replies[0].split(".")[0])
+
+
 def test_model_replies_follow_the_line_the_peer_said() -> None:
     ask = WALT.test("call-darrell").ask[0]
     composed = f"{WALT.topic('age').guarded[0]} {ask}"  # the ask needs an answer more than the age does

@@ -21,7 +21,7 @@ from pydantic import Field, field_validator
 from app.config import PROJECT_ROOT
 from app.content.loader import load_model
 from app.content.rubrics import Rubric, StrictModel
-from app.grading.context_cues import carries_crisis_script, is_encourager
+from app.grading.context_cues import carries_crisis_script, ends_the_session, is_encourager
 from app.grading.cues import split_sentences, without_closing_questions, words
 from app.grading.moment import CoachingMoment, term, terms_of
 from app.grading.normalise import plain
@@ -167,14 +167,11 @@ class Wording(StrictModel):
         description="By reaction kind: what to say when the peer's line answers how the last reply landed",
     )
     moments: list[MomentWording] = Field(default_factory=list, description="Moments that call for more")
-    session_ends: re.Pattern[str] = Field(
-        description="Found (case-blind) in the trainee's reply when it ends the session: the next reply closes too"
-    )
     session_goes_on: re.Pattern[str] = Field(
         description="Found (case-blind) in the peer's line when they stay after all: no goodbye is said to them"
     )
 
-    @field_validator("session_ends", "session_goes_on", mode="before")
+    @field_validator("session_goes_on", mode="before")
     @classmethod
     def compile_case_blind(cls, value: object) -> object:
         return re.compile(value, re.IGNORECASE) if isinstance(value, str) else value
@@ -356,7 +353,7 @@ class BetterReplies:
         if last is None:
             return []
         before = next((t.text for t in reversed(turns[:last]) if t.role == "peer"), "")
-        ended = not moment.authored_replies and self.wording.session_ends.search(turns[last].text) is not None
+        ended = not moment.authored_replies and ends_the_session(turns[last].text)
         return _rotated(leaving.say, start) if ended or leaving.found_in(before) else []
 
     def _closing(self, authored: list[Candidate], repair: Repair | None, closing: list[str]) -> list[Candidate]:

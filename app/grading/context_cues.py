@@ -28,6 +28,12 @@ ENCOURAGERS = (
 )
 # "Mm-hm.", "Okay. Go on.", "Right...": only encouragers, each followed by a stop, a comma or nothing
 ONLY_ENCOURAGERS = re.compile(rf"^(?:(?:{'|'.join(map(re.escape, ENCOURAGERS))})[.!…,]*\s*){{1,3}}$")
+ENDS_THE_SESSION = re.compile(
+    r"\b(?:out of time|see you next (?:time|week)|until next time|take care(?: of yourself)?\s*[.!]"
+    r"|that'?s (?:all|it) for today|we'?ll (?:stop|leave it) (?:here|there)(?: for today)?"
+    r"|thanks for (?:today|coming in)|bye)\b",
+    re.IGNORECASE,
+)
 OWNS_A_MISSTEP = re.compile(
     r"\b(sorry|apologi[sz]e|my apologies|i was out of line|that came out wrong|i shouldn'?t have|i overstepped"
     r"|i pushed (you )?too|didn'?t mean to (push|lecture|preach|pressure|tell you what)|i was wrong to|my bad"
@@ -87,6 +93,11 @@ def is_encourager(reply: str) -> bool:
     """A minimal encourager ("Mm-hm.", "Okay. Go on."): it says nothing, and asks the peer to keep talking."""
     spoken = " ".join(reply.replace("’", "'").replace("‘", "'").lower().split())
     return ONLY_ENCOURAGERS.match(spoken) is not None
+
+
+def ends_the_session(reply: str) -> bool:
+    """Whether a reply closes the conversation ("Okay, we're about out of time. Thanks for today.")."""
+    return ENDS_THE_SESSION.search(reply.replace("’", "'")) is not None
 
 
 def owns_a_misstep(reply: str) -> bool:

@@ -85,6 +85,7 @@ class TurnReading(BaseModel):
     crisis: CrisisReading | None = Field(default=None, description="The reply checked inside a crisis moment")
     repaired: bool = Field(default=False, description="An apology after a rupture, taken")
     encouraged: bool = Field(default=False, description="A minimal encourager ('Mm-hm.'): the peer keeps talking")
+    closing: bool = Field(default=False, description="The trainee ends the session: the peer says goodbye")
     leaving: bool = Field(default=False, description="The peer, shut down, tries to leave")
     trust_after: int | None = None
 

@@ -13,9 +13,10 @@ its owner's replies: "I can't lend money" does not answer "Smart. Money between 
 
 Where one turn says two things that each need an answer, the first replies answer both (see _joined):
 an ask beside a fact or the outcome ("Would you tell him? There's something Beth doesn't know…") gets
-the ask's answer and then the fact's reply; a goodbye beside an ask, a fact, the outcome, a topic or a
-reaction ("You gonna call somebody on me? I should go.") gets what that line's reply says and then the
-warm close.
+the ask's answer and then the fact's reply; a question beside an ask ("Why, is that going in a report?
+If my truck dies, could you give me a ride?") gets its answer, then the ask's; a goodbye beside an ask,
+a fact, the outcome, a topic or a reaction ("You gonna call somebody on me? I should go.") gets what
+that line's reply says and then the warm close.
 """
 
 from collections.abc import Iterator
@@ -67,49 +68,57 @@ def _authored(persona: Persona) -> list[Authored]:
 
 
 @per_content
-def _index(persona: Persona) -> list[tuple[int, str, tuple[str, ...]]]:
-    """Every line with model replies, normalised once per persona version."""
+def _index(persona: Persona) -> list[tuple[int, str, tuple[str, ...], bool]]:
+    """Every line with model replies, normalised once per persona version, and whether it asks something."""
     return [
-        (rank, normalise(line), line.better_replies or shared)
+        (rank, normalise(line), line.better_replies or shared, "?" in str(line))
         for rank, line, shared in _authored(persona)
         if line.better_replies or shared
     ]
 
 
-Found = tuple[int, int, tuple[str, ...]]
-"""A line found in the peer's turn: its rank, minus where it starts (a later line wins a tie), its replies."""
+Found = tuple[int, int, tuple[str, ...], bool]
+"""A line found in the peer's turn: its rank, minus where it starts (a later line wins a tie), its replies, and
+whether it asks something."""
 
 
 def model_replies_for(persona: Persona, peer_text: str) -> list[str]:
     """The authored replies for what the peer said: those answering two lines that each need an answer
     first (see _joined), then those of the line that most needs one; [] if none."""
     said = normalise(peer_text)
-    index = _index(persona)
-    found = sorted((rank, -said.find(text), replies) for rank, text, replies in index if text and text in said)
+    index = [entry for entry in _index(persona) if entry[1] and entry[1] in said]
+    found = sorted((rank, -said.find(text), replies, asks) for rank, text, replies, asks in index)
     if not found:
         return []
-    rank, _, replies = found[0]
+    rank, _, replies, _ = found[0]
     if rank == LEAVING and reaction_said(persona, peer_text) is not None:
         return _joined(found)  # owning the misstep, then the close; where none is authored, the coach composes it
     return [*_joined(found), *replies]
 
 
 def _joined(found: list[Found]) -> list[str]:
-    """Where the turn joins an ask with a fact or the outcome, or a goodbye with an ask, a fact, the outcome, a
-    topic or a reaction: what the first line's reply says (its closing question left out), then each reply of
-    the second."""
+    """Where the turn joins two lines that each need an answer: what the first line's reply says (its closing
+    question left out), then each reply of the second. A goodbye comes second, after an ask, a fact, the
+    outcome, a topic or a reaction; an ask (a test) comes before a fact or the outcome; any other question
+    ("Why, is that going in a report?") before the ask, fact or outcome that wins."""
+
     def first_of(*ranks: int) -> Found | None:
         return next((f for f in found if f[0] in ranks), None)
 
-    if first_of(CRISIS):
+    top = found[0]
+    if top[0] == CRISIS:
         return []  # a crisis is the whole of what matters now
-    leaving = first_of(LEAVING)
-    first: Found | None = first_of(TEST, FACT, OUTCOME, TOPIC, REACTION) if leaving else first_of(TEST)
-    last: Found | None = leaving or first_of(FACT, OUTCOME)
+    other_question = next((f for f in found[1:] if f[0] == TEST or f[3]), None)
+    first: Found | None
+    last: Found | None
+    if leaving := first_of(LEAVING):
+        first, last = first_of(TEST, FACT, OUTCOME, TOPIC, REACTION), leaving
+    elif top[0] == TEST and (news := first_of(FACT, OUTCOME)):
+        first, last = top, news
+    else:
+        first, last = (other_question, top) if top[0] in (TEST, FACT, OUTCOME) else (None, None)
     said = without_closing_questions(first[2][0]) if first and last else ""
     return [f"{said} {reply}" for reply in last[2][:2]] if said and last else []
-
-
 
 
 def crisis_said(persona: Persona, peer_text: str) -> bool:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from app.content.difficulty import DifficultyLevel
 from app.content.personas import Mood, Move, Persona
 from app.content.rubrics import CrisisCheck, Rubric
-from app.grading.context_cues import is_encourager, owns_a_misstep
+from app.grading.context_cues import ends_the_session, is_encourager, owns_a_misstep
 from app.persona.base import Asked, BoundaryAnswer, CrisisReading, PersonaState, TurnReading
 from app.persona.boundary_tests import next_test
 from app.persona.crisis import check_reply, closes, due_crisis, respond
@@ -194,8 +194,13 @@ def _reading(turn: _Turn) -> tuple[TurnReading, int]:
     triggered = triggered_reactions(persona=persona, rubric=turn.rubric, scores=felt)
     kinds = {d.key: d.kind for d in turn.rubric.dimensions}
     encouraged = is_encourager(reply.text)  # "Go on.": heard as the invitation it is, whatever its grade
+    closing = ends_the_session(reply.text)  # "We're about out of time.": a goodbye, not a push
     risks = sorted(
-        (t for t in triggered if kinds[t.dimension] == "risk" and t.level >= REACTION_LEVEL and not encouraged),
+        (
+            t
+            for t in triggered
+            if kinds[t.dimension] == "risk" and t.level >= REACTION_LEVEL and not (encouraged or closing)
+        ),
         key=lambda t: -t.level,
     )
     asked = (
@@ -212,6 +217,7 @@ def _reading(turn: _Turn) -> tuple[TurnReading, int]:
         answered=answered,
         asked=asked,
         encouraged=encouraged,
+        closing=closing,
     )
     reading.crisis = _crisis(persona, state, reply, asked, turn.checklist, pushed=bool(risks))
     recent = state.ruptured_at is not None and state.turns + 1 - state.ruptured_at <= REPAIR_WINDOW
