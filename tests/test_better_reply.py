@@ -465,8 +465,8 @@ def test_a_minimal_encourager_before_a_flat_answer_is_not_owned_as_a_put_down() 
         (  # the peer's goodbye: what the model reply says is kept, its closing question gives way to the goodbye
             "I have to go. I have a visit at four.",
             "I'm sorry, I jumped in too fast there.",
-            ("You deserve that, and I mean it. What would you like to talk about?",),
-            "You deserve that, and I mean it. ",
+            ("You deserve that, and I mean it. I'd rather listen than talk. What would you like to talk about?",),
+            "You deserve that, and I mean it. ",  # "I'd rather listen" invites more: not said before a goodbye
         ),
         (  # the trainee ended the session, and the peer's line has no reply of its own: the goodbye
             "Nobody's asked me that in a long time.",
@@ -488,6 +488,7 @@ def test_once_the_peer_said_goodbye_or_the_trainee_ended_the_session_the_better_
     ]
     chosen = chooser().choose(found, context, ["empathy"])
     assert chosen.startswith(kept) and chosen.endswith(tuple(says_of("leaving"))) and "?" not in chosen
+    assert "rather listen" not in chosen
 
 
 def test_a_sarcastic_or_deferential_answer_is_owned_not_gone_back_past() -> None:

@@ -361,7 +361,7 @@ class BetterReplies:
         where the peer's line reacts to a misstep; the goodbye alone."""
         wrapped = []
         for n, candidate in enumerate(authored):
-            said, close = without_closing_questions(candidate.text), closing[n % len(closing)]
+            said, close = without_closing_questions(candidate.text, before_goodbye=True), closing[n % len(closing)]
             wrapped.append(Candidate(f"{said} {close}" if said else close, True))
         repairs = self._repairs(repair, None, 0, closing) if repair else []
         return wrapped + [Candidate(text, False) for text in [*repairs, *closing]]

@@ -94,11 +94,22 @@ def split_sentences(text: str) -> list[str]:
     return [p for p in parts if p and WORD_RE.search(p.lower())] or [text.strip()]
 
 
-def without_closing_questions(reply: str) -> str:
-    """A reply without the questions that close it: what it says, to be followed by something else."""
+INVITES_MORE = re.compile(
+    r"\b(?:i'?d (?:rather|like to|love to|really like to) (?:hear|listen|know)|tell me|i'?m (?:still |right )?here"
+    r"|whenever you|we can (?:slow|go|take|come back|keep|set|sit)|at your pace|no rush|let me (?:slow|listen)"
+    r"|i'?m listening|say more|want to hear|keep talking|where were we)\b",
+    re.IGNORECASE,
+)
+
+
+def without_closing_questions(reply: str, before_goodbye: bool = False) -> str:
+    """A reply without the questions that close it: what it says, to be followed by something else. Before a
+    goodbye, also without the sentences that invite more talk ("I'd rather listen.", "We can slow down.")."""
     sentences = split_sentences(reply)
     while sentences and sentences[-1].rstrip().endswith("?"):
         sentences.pop()
+    if before_goodbye:
+        sentences = [s for s in sentences if not INVITES_MORE.search(s.replace("’", "'"))]
     return " ".join(sentences)
 
 

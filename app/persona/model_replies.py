@@ -117,7 +117,7 @@ def _joined(found: list[Found]) -> list[str]:
         first, last = top, news
     else:
         first, last = (other_question, top) if top[0] in (TEST, FACT, OUTCOME) else (None, None)
-    said = without_closing_questions(first[2][0]) if first and last else ""
+    said = without_closing_questions(first[2][0], before_goodbye=last is leaving) if first and last else ""
     return [f"{said} {reply}" for reply in last[2][:2]] if said and last else []
 
 
