@@ -75,6 +75,8 @@ async def test_plain_questions_get_the_fact_and_hidden_ones_a_deflection(persona
         ("Of course, I'll call him tomorrow.", "accepted"),
         ("I won't say a word to Beth, I promise.", "accepted"),
         ("So, how has Rosie been?", "ignored"),
+        ("Okay, we're about out of time. Thanks for today.", "ignored"),  # an "okay" that closes is no yes
+        ("Okay.", "accepted"),
         ("What makes you want me to do it?", "asked_back"),
     ],
 )

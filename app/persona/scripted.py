@@ -96,9 +96,9 @@ def _answers(persona: Persona, state: PersonaState, reading: TurnReading, picker
 def compose_reply(*, persona: Persona, state: PersonaState, reading: TurnReading, picker: LinePicker) -> str:
     """What answers the trainee first, the reaction to the move, then what the peer brings up."""
     parts = _answers(persona, state, reading, picker)
-    if not parts and reading.closing and persona.shut_down:  # the trainee ends the session: a goodbye
+    if reading.closing and not reading.crisis and persona.shut_down:  # the trainee ends the session: a goodbye
         if goodbye := picker.pick_fresh([persona.shut_down.leaving]):
-            return goodbye
+            return " ".join([*parts, goodbye])  # after the answer to a test left open, if any
     if not parts:
         parts.append(picker.pick(body_tiers(persona, state, reading)))
     elif reading.reactions and not reading.answered:

@@ -7,6 +7,7 @@ The phrase lists are rules of English conversation, not persona content.
 import re
 
 from app.content.personas import BoundaryTest, Move
+from app.grading.context_cues import ends_the_session
 from app.persona.base import Handling
 from app.persona.cues import best_cue, normalise
 from app.persona.rules import content_words
@@ -36,6 +37,7 @@ _YES_WITH_A_NO = re.compile(
     r"|(i )?(won'?t|will not|would never|never) (tell|say a word|share|mention|breathe))\b"
 )
 """A yes in words that look like a no: these are taken out before looking for a no."""
+_LEADING_OKAY = re.compile(r"^(?:(?:ok(?:ay)?|alright|all right|right|so)\b[,.!]*\s*)+")
 _NO = re.compile(
     r"(^no\b|[.!?,;:]\s*no\b|\bno(,| thank| thanks|\.|!)|\b(nope|can'?t|cannot|won'?t|will not|wouldn'?t"
     r"|not able|unable|not going to|not gonna|i'?d rather not"
@@ -84,6 +86,8 @@ def _about_the_ask(test: BoundaryTest, text: str) -> bool:
 def read_handling(*, test: BoundaryTest, text: str, move: Move, score: int, asked_back_before: bool) -> Handling:
     """How the trainee handled the test, from their words first."""
     said = normalise(text)
+    if ends_the_session(text):  # "Okay, we're about out of time.": an "okay" that closes, not a yes
+        said = _LEADING_OKAY.sub("", said)
     speaks_for_self = move != "question" or re.search(r"\b(i|i'm|i'll|i'd|me)\b", said) is not None
     handling = _words_say(test, said) if speaks_for_self else None  # "why can't you stay there?" declines nothing
     if handling is not None:
