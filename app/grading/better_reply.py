@@ -95,6 +95,11 @@ Scores = dict[str, int]
 ScoreReplies = Callable[[Sequence[ContextTurn], Sequence[str]], list[Scores]]
 
 
+def _compile_case_blind(value: object) -> object:
+    """A regular expression written in a wording file, compiled to match case-blind."""
+    return re.compile(value, re.IGNORECASE) if isinstance(value, str) else value
+
+
 class Particulars(StrictModel):
     substances: list[str] = Field(min_length=1)
     events: list[str] = Field(min_length=1)
@@ -124,10 +129,7 @@ class MomentWording(StrictModel):
         "flags it, else go back to what the peer said before",
     )
 
-    @field_validator("cue", "asked", mode="before")
-    @classmethod
-    def compile_case_blind(cls, value: object) -> object:
-        return re.compile(value, re.IGNORECASE) if isinstance(value, str) else value
+    _case_blind = field_validator("cue", "asked", mode="before")(_compile_case_blind)
 
     def found_in(self, peer_line: str) -> bool:
         short = self.max_words is None or len(words(peer_line)) <= self.max_words
@@ -170,12 +172,9 @@ class Wording(StrictModel):
     session_goes_on: re.Pattern[str] = Field(
         description="Found (case-blind) in the peer's line when they stay after all: no goodbye is said to them"
     )
-
-    @field_validator("session_goes_on", mode="before")
-    @classmethod
-    def compile_case_blind(cls, value: object) -> object:
-        return re.compile(value, re.IGNORECASE) if isinstance(value, str) else value
     particulars: Particulars
+
+    _case_blind = field_validator("session_goes_on", mode="before")(_compile_case_blind)
 
     def moment_named(self, kind: str) -> MomentWording | None:
         return next((m for m in self.moments if m.kind == kind), None)
@@ -293,6 +292,25 @@ def particulars(text: str, wording: Wording) -> set[str]:
 
 
 @dataclass(frozen=True)
+class LastExchange:
+    """The trainee's last reply, the conversation before it, and the peer's line it answered."""
+
+    before: list[ContextTurn]
+    reply: str
+    peer_line: str
+
+
+def _last_exchange(context: Sequence[ContextTurn]) -> LastExchange | None:
+    """The trainee's last reply in `context` with what came before it; None before the trainee has spoken."""
+    turns = list(context)
+    last = next((i for i in range(len(turns) - 1, -1, -1) if turns[i].role == "trainee"), None)
+    if last is None:
+        return None
+    peer_line = next((t.text for t in reversed(turns[:last]) if t.role == "peer"), "")
+    return LastExchange(before=turns[:last], reply=turns[last].text, peer_line=peer_line)
+
+
+@dataclass(frozen=True)
 class Candidate:
     text: str
     authored: bool
@@ -346,15 +364,11 @@ class BetterReplies:
         leaving = self.wording.moment_named("leaving")
         if leaving is None or moment.crisis or leaving.found_in(moment.peer_line):
             return []
-        if self.wording.session_goes_on.search(moment.peer_line):  # "Apology accepted. I'm still here."
+        exchange = _last_exchange(context)
+        if exchange is None or self.wording.session_goes_on.search(moment.peer_line):  # "I'm still here."
             return []
-        turns = list(context)
-        last = next((i for i in range(len(turns) - 1, -1, -1) if turns[i].role == "trainee"), None)
-        if last is None:
-            return []
-        before = next((t.text for t in reversed(turns[:last]) if t.role == "peer"), "")
-        ended = not moment.authored_replies and ends_the_session(turns[last].text)
-        return _rotated(leaving.say, start) if ended or leaving.found_in(before) else []
+        ended = not moment.authored_replies and ends_the_session(exchange.reply)
+        return _rotated(leaving.say, start) if ended or leaving.found_in(exchange.peer_line) else []
 
     def _closing(self, authored: list[Candidate], repair: Repair | None, closing: list[str]) -> list[Candidate]:
         """What each model reply says (its closing question left out), then the goodbye; a repair that closes,
@@ -383,24 +397,21 @@ class BetterReplies:
         that reply owned, when the grader flags a risk in it (the repair of the kind that risk sets off);
         else (unless not `go_back`) the peer's line before it gone back to: with its model replies where it
         has some, else with what it said of the peer."""
-        turns = list(context)
-        last = next((i for i in range(len(turns) - 1, -1, -1) if turns[i].role == "trainee"), None)
-        if last is None:
+        exchange = _last_exchange(context)
+        if exchange is None:
             return []
-        said = turns[last].text
-        scores = self.score(turns[:last], [said])[0]
+        scores = self.score(exchange.before, [exchange.reply])[0]
         flagged = [d for d in self.rubric.strongest_first(scores) if d.kind == "risk" and scores[d.key] >= 2]
-        flagged = [] if is_encourager(said) else flagged  # "Right." was not a put-down to own
+        flagged = [] if is_encourager(exchange.reply) else flagged  # "Right." was not a put-down to own
         repair = self.wording.repair.get(flagged[0].reaction_kind or "") if flagged else None
         if repair is not None:
             return self._repairs(repair, None, start, None)
         if not go_back:
             return []
-        before = next((t.text for t in reversed(turns[:last]) if t.role == "peer"), "")
         if moment.earlier_replies:  # what a skilled peer would have said to it, gone back to
             openers = _rotated(self.wording.go_back, start)
             return [f"{openers[n % len(openers)]} {reply}" for n, reply in enumerate(moment.earlier_replies)]
-        earlier = gist(before, moment.names)
+        earlier = gist(exchange.peer_line, moment.names)
         if earlier is None or not earlier.startswith(("you ", "you'")):  # their own words about themselves only
             return []
         asks = _rotated(self.wording.ask if FEELING.search(earlier) else self.wording.ask_more, start)

@@ -195,14 +195,10 @@ def _reading(turn: _Turn) -> tuple[TurnReading, int]:
     kinds = {d.key: d.kind for d in turn.rubric.dimensions}
     encouraged = is_encourager(reply.text)  # "Go on.": heard as the invitation it is, whatever its grade
     closing = ends_the_session(reply.text)  # "We're about out of time.": a goodbye, not a push
-    risks = sorted(
-        (
-            t
-            for t in triggered
-            if kinds[t.dimension] == "risk" and t.level >= REACTION_LEVEL and not (encouraged or closing)
-        ),
-        key=lambda t: -t.level,
-    )
+    heard_as_meant = encouraged or closing  # neither is felt as a push, whatever the grade
+    risks = [  # strongest first, as triggered_reactions orders them
+        t for t in triggered if kinds[t.dimension] == "risk" and t.level >= REACTION_LEVEL and not heard_as_meant
+    ]
     asked = (
         hear(persona=persona, state=state, text=reply.text, last_peer=reply.last_peer, move=reply.move)
         if reply.text
