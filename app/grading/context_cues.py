@@ -31,7 +31,7 @@ ONLY_ENCOURAGERS = re.compile(rf"^(?:(?:{'|'.join(map(re.escape, ENCOURAGERS))})
 ENDS_THE_SESSION = re.compile(
     r"\b(?:out of time|see you next (?:time|week)|until next time|take care(?: of yourself)?\s*[.!]"
     r"|that'?s (?:all|it) for today|we'?ll (?:stop|leave it) (?:here|there)(?: for today)?"
-    r"|thanks for (?:today|coming in)|bye)\b",
+    r"|thanks for today|bye)\b",  # not "thanks for coming in", said as often in a hello
     re.IGNORECASE,
 )
 OWNS_A_MISSTEP = re.compile(
