@@ -510,3 +510,26 @@ def test_no_goodbye_to_a_peer_who_stays_after_all() -> None:
     ]
     chosen = chooser().choose(peer_moment("Apology accepted. I'm still here."), context, ["empathy"])
     assert chosen not in says_of("leaving") and not chosen.endswith(tuple(says_of("leaving")))
+
+
+@pytest.mark.parametrize(
+    ("goodbye", "went_on"),
+    [
+        (  # after a goodbye, the peer went on about their life: they are staying
+            "sure. great. cool. i'm gonna go. i have a shift.",
+            "i make drinks in the back at a bubble tea shop on golf road, part-time, mostly evenings.",
+        ),
+        (  # "I'm out" in the middle of a line is out of prison, not out the door
+            "It's a day. I'm out. That's the answer.",
+            "Between us, huh? Everything's between us till it's in a report.",
+        ),
+    ],
+)
+def test_no_goodbye_to_a_peer_who_goes_on_talking(goodbye: str, went_on: str) -> None:
+    context = [
+        ContextTurn(role="peer", text=goodbye),
+        ContextTurn(role="trainee", text="Mm. Tell me more."),
+        ContextTurn(role="peer", text=went_on),
+    ]
+    chosen = chooser().choose(peer_moment(went_on), context, ["empathy"])
+    assert not chosen.endswith(tuple(says_of("leaving"))), chosen

@@ -172,6 +172,11 @@ class Wording(StrictModel):
     session_goes_on: re.Pattern[str] = Field(
         description="Found (case-blind) in the peer's line when they stay after all: no goodbye is said to them"
     )
+    still_leaving_max_words: int = Field(
+        ge=1,
+        description="After the peer's goodbye, a line of at most this many words is them on their way out; "
+        "a longer one is them going on (no goodbye is said to them)",
+    )
     particulars: Particulars
 
     _case_blind = field_validator("session_goes_on", mode="before")(_compile_case_blind)
@@ -357,10 +362,11 @@ class BetterReplies:
         return found
 
     def _closing_due(self, moment: CoachingMoment, context: Sequence[ContextTurn], start: int) -> list[str]:
-        """The goodbye wording, where the peer said goodbye in their line before this one ("I have to go." …
-        "Okay. Thank you.") or, before a line with no model reply of its own, the trainee's last reply ended the
-        session ("We're about out of time." … "Okay. Yes."); else []. Not in a crisis, nor where this line is
-        itself the goodbye (its own wording answers it)."""
+        """The goodbye wording, where the peer said goodbye in their line before this one and this one is short
+        ("I have to go." … "Okay. Thank you."; not where they went on about their life) or, before a line with
+        no model reply of its own, the trainee's last reply ended the session ("We're about out of time." …
+        "Okay. Yes."); else []. Not in a crisis, nor where this line is itself the goodbye (its own wording
+        answers it)."""
         leaving = self.wording.moment_named("leaving")
         if leaving is None or moment.crisis or leaving.found_in(moment.peer_line):
             return []
@@ -368,7 +374,9 @@ class BetterReplies:
         if exchange is None or self.wording.session_goes_on.search(moment.peer_line):  # "I'm still here."
             return []
         ended = not moment.authored_replies and ends_the_session(exchange.reply)
-        return _rotated(leaving.say, start) if ended or leaving.found_in(exchange.peer_line) else []
+        on_the_way_out = len(words(moment.peer_line)) <= self.wording.still_leaving_max_words
+        left = on_the_way_out and leaving.found_in(exchange.peer_line)
+        return _rotated(leaving.say, start) if ended or left else []
 
     def _closing(self, authored: list[Candidate], repair: Repair | None, closing: list[str]) -> list[Candidate]:
         """What each model reply says (its closing question left out), then the goodbye; a repair that closes,
