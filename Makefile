@@ -48,7 +48,7 @@ train: install
 	$(PY) -m app train --rubric crss-core
 	$(PY) -m app train --rubric mi-consistency
 
-export-encoder: install  ## rebuild app/grading/models/ from the float MiniLM weights (needs PyTorch); then `make train`
+export-encoder: install  ## fine-tune the float MiniLM weights on crss-core's replies and rebuild app/grading/models/ (needs PyTorch); then `make train`
 	$(PY) -m pip install --quiet -e '.[export]'
 	$(PY) scripts/export_encoder.py
 
