@@ -21,7 +21,9 @@ from app.content.rubrics import Rubric
 from app.grading.cues import split_sentences
 from app.grading.embeddings import DIMENSIONS, MAX_TOKENS
 from app.grading.examples import LabelledCase, load_labelled
+from app.grading.features import plain_sentences
 from app.grading.normalise import plain
+from app.grading.training import rubric_path
 
 LEVEL_CUTS = (1, 2, 3, 4)
 HEAD_LEARNING_RATE = 1e-3
@@ -49,7 +51,7 @@ class TuningData:
 
 def grader_text(reply: str) -> str:
     """The reply as the grader encodes it: sentence by sentence in plain text, joined."""
-    return " ".join(plain(sentence) or sentence for sentence in split_sentences(reply))
+    return " ".join(plain_sentences(split_sentences(reply)))
 
 
 def tuning_data(cases: Sequence[LabelledCase], keys: Sequence[str]) -> TuningData:
@@ -61,7 +63,7 @@ def tuning_data(cases: Sequence[LabelledCase], keys: Sequence[str]) -> TuningDat
 
 def load_tuning_data(content_dir: Path, rubric_id: str) -> tuple[TuningData, int]:
     """The rubric's labelled replies and peer lines, and how many dimensions it has."""
-    rubric = load_model(content_dir / "rubrics" / f"{rubric_id}.yaml", Rubric)
+    rubric = load_model(rubric_path(content_dir, rubric_id), Rubric)
     cases, _ = load_labelled(content_dir, rubric)
     return tuning_data(cases, rubric.keys), len(rubric.keys)
 

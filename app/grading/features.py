@@ -68,13 +68,18 @@ def sentence_spans(text: str, sentences: Sequence[str]) -> list[tuple[int, int]]
     return spans
 
 
+def plain_sentences(sentences: Sequence[str]) -> list[str]:
+    """Sentences as the encoder reads them: texting shorthand spelled out, speech fillers dropped."""
+    return [plain(s) or s for s in sentences]
+
+
 def encode_cases(cases: Sequence[ReplyCase], encoder: SentenceEncoder) -> list[EncodedCase]:
     """Encode every text the features need, in one batched pass (sentences pooled from their reply).
 
     Replies and context turns are encoded as plain text (texting shorthand spelled out, speech
     fillers dropped); the sentences shown as evidence stay the trainee's own."""
     split = [split_sentences(c.reply) for c in cases]
-    plain_split = [[plain(s) or s for s in sentences] for sentences in split]
+    plain_split = [plain_sentences(sentences) for sentences in split]
     joined = [" ".join(p) if c.reply.strip() else "" for c, p in zip(cases, plain_split, strict=True)]
     wanted: dict[str, int] = {}
     for case, reply in zip(cases, joined, strict=True):
