@@ -21,7 +21,7 @@ from app.content.rubrics import Rubric
 from app.grading.cues import split_sentences
 from app.grading.embeddings import DIMENSIONS, MAX_TOKENS
 from app.grading.examples import LabelledCase, load_labelled
-from app.grading.features import plain_sentences
+from app.grading.features import to_plain
 from app.grading.normalise import plain
 from app.grading.training import rubric_path
 
@@ -51,7 +51,7 @@ class TuningData:
 
 def grader_text(reply: str) -> str:
     """The reply as the grader encodes it: sentence by sentence in plain text, joined."""
-    return " ".join(plain_sentences(split_sentences(reply)))
+    return " ".join(to_plain(split_sentences(reply)))
 
 
 def tuning_data(cases: Sequence[LabelledCase], keys: Sequence[str]) -> TuningData:

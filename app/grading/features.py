@@ -68,7 +68,7 @@ def sentence_spans(text: str, sentences: Sequence[str]) -> list[tuple[int, int]]
     return spans
 
 
-def plain_sentences(sentences: Sequence[str]) -> list[str]:
+def to_plain(sentences: Sequence[str]) -> list[str]:
     """Sentences as the encoder reads them: texting shorthand spelled out, speech fillers dropped."""
     return [plain(s) or s for s in sentences]
 
@@ -79,7 +79,7 @@ def encode_cases(cases: Sequence[ReplyCase], encoder: SentenceEncoder) -> list[E
     Replies and context turns are encoded as plain text (texting shorthand spelled out, speech
     fillers dropped); the sentences shown as evidence stay the trainee's own."""
     split = [split_sentences(c.reply) for c in cases]
-    plain_split = [plain_sentences(sentences) for sentences in split]
+    plain_split = [to_plain(sentences) for sentences in split]
     joined = [" ".join(p) if c.reply.strip() else "" for c, p in zip(cases, plain_split, strict=True)]
     wanted: dict[str, int] = {}
     for case, reply in zip(cases, joined, strict=True):
