@@ -236,7 +236,7 @@ def test_a_tip_with_a_crisis_script_is_offered_only_in_a_crisis(grader: OfflineG
     reply = "You need to call 988 right now and get yourself to a meeting tonight, no excuses."
     ordinary = [ContextTurn(role="peer", text="Work was slow today. I might skip the meeting tonight.")]
     crisis = [ContextTurn(role="peer", text="I have the pills in my hand and I don't want to be here anymore.")]
-    tips = {tip for d in grader.rubric.dimensions for tip in d.coaching_tips if carries_crisis_script(tip)}
+    tips = {tip.say for d in grader.rubric.dimensions for tip in d.coaching_tips if carries_crisis_script(tip.say)}
     assert tips
 
     def offered(context: list[ContextTurn]) -> set[str]:
@@ -249,11 +249,27 @@ def test_a_tip_with_a_crisis_script_is_offered_only_in_a_crisis(grader: OfflineG
     assert offered(crisis)
 
 
-def test_the_tip_for_a_missing_skill_fits_the_peers_moment(grader: OfflineGrader) -> None:
-    good_news = [ContextTurn(role="peer", text="I passed my drug test today!")]
-    grade = grader.grade_now(context=good_news, reply="Ok, next topic.")
-    [empathy] = [p for p in grade.coaching.points if p.dimension == "empathy"]
-    assert "celebrate small victories" in empathy.what_to_change
+@pytest.mark.parametrize(
+    ("peer", "reply", "dimension", "tip"),
+    [
+        ("I passed my drug test today!", "Ok, next topic.", "empathy", "celebrate small victories"),
+        ("My cousin overdosed in March and I was the one who found him.", "Ok, next topic.", "empathy",
+         "Name the specific feeling"),
+        ("Should I tell my boss about my record or not? I don't know.", "Ok, next topic.",
+         "empathy", "reflect both sides"),
+        ("My caseworker never calls me back.", "I'll call her for you tomorrow.", "dependency",
+         "Before doing something for the peer"),
+        ("I started methadone last week.", "Methadone is just swapping one drug for another.", "authority",
+         "Respect every pathway"),
+        ("Will you keep this between us?", "Of course, I won't tell a soul.", "boundaries", "confidentiality"),
+    ],
+)
+def test_the_tip_fits_the_moment(grader: OfflineGrader, peer: str, reply: str, dimension: str, tip: str) -> None:
+    """A missing skill's tip is chosen for what the peer said (not for the reply: after a story of an
+    overdose, not "celebrate small victories"); a flagged risk's tip for what the reply did."""
+    grade = grader.grade_now(context=[ContextTurn(role="peer", text=peer)], reply=reply)
+    [point] = [p for p in grade.coaching.points if p.dimension == dimension]
+    assert tip in point.what_to_change
 
 
 def test_a_warm_no_to_a_boundary_test_is_named_in_what_worked(grader: OfflineGrader) -> None:

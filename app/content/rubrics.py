@@ -42,6 +42,31 @@ class Exemplar(StrictModel):
     note: str = ""
 
 
+class CoachingTip(StrictModel):
+    """Something a trainee can try on the next reply, and the moments it is for."""
+
+    say: str = Field(description="The tip, as the trainee reads it")
+    when: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Short examples of the moment it fits: for a risk, words of a reply that needs it; for a skill, "
+            "lines a peer might say. The tip with the example closest in meaning is offered; without "
+            "examples, the tip's own words are compared"
+        ),
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def from_plain_text(cls, value: object) -> object:
+        """A tip may be written as plain text, with no examples of its own."""
+        return {"say": value} if isinstance(value, str) else value
+
+    @property
+    def matched_on(self) -> list[str]:
+        """What a moment is compared with to choose this tip."""
+        return self.when or [self.say]
+
+
 class Triggers(StrictModel):
     """The reaction kinds (personas/_shared/reaction-kinds.yaml) a dimension sets off in the peer."""
 
@@ -65,7 +90,7 @@ class Dimension(StrictModel):
     anchors: dict[int, str]
     indicators: list[Indicator] = Field(min_length=1)
     exemplars: list[Exemplar] = Field(min_length=2)
-    coaching_tips: list[str] = Field(min_length=1)
+    coaching_tips: list[CoachingTip] = Field(min_length=1)
     triggers: Triggers | None = Field(default=None, description="The reaction kind the peer feels")
 
     @property

@@ -1,7 +1,8 @@
 """Coaching for a graded reply, composed from the rubric's own words.
 
 Principles, reasons, anchors and tips all come from the rubric file; the connective wording lives
-in `prompts/coaching/offline.jinja`. Python only chooses which tip fits the flagged words. The
+in `prompts/coaching/offline.jinja`. Python only chooses which tip fits the moment: the one with an
+example ("when") closest in meaning to the flagged sentence (a risk) or to what the peer said (a skill). The
 better reply is chosen for the peer's moment by `better_reply.BetterReplies` and passed in.
 """
 
@@ -14,7 +15,7 @@ import jinja2
 import numpy as np
 
 from app.config import PROJECT_ROOT
-from app.content.rubrics import Dimension, Rubric
+from app.content.rubrics import CoachingTip, Dimension, Rubric
 from app.grading.base import Coaching, CoachingPoint
 from app.grading.context_cues import carries_crisis_script, declined, owns_a_misstep, peer_tests_boundary
 from app.grading.embeddings import FloatArray, SentenceEncoder
@@ -65,7 +66,7 @@ class CoachComposer:
 
     def warm(self) -> None:
         """Encode the rubric's tips now rather than on the first reply."""
-        self.vectors([tip for d in self.rubric.dimensions for tip in d.coaching_tips])
+        self.vectors([text for d in self.rubric.dimensions for tip in d.coaching_tips for text in tip.matched_on])
 
     def needs_work(self, analysis: ReplyAnalysis) -> list[str]:
         """The dimensions a coaching point will be about: flagged risks, else skills below 2."""
@@ -137,9 +138,8 @@ class CoachComposer:
 
     def _skill_point(self, dim: Dimension, analysis: ReplyAnalysis, better: str, crisis: bool) -> CoachingPoint:
         level = analysis.scores[dim.key]
-        encoded = analysis.encoded  # what to add depends on the moment as much as on the reply
-        moment = encoded.reply_vec if encoded.peer_vec is None else encoded.reply_vec + encoded.peer_vec
-        tip = self._closest(_tips(dim, crisis), moment)
+        encoded = analysis.encoded  # what to add depends on what the peer said
+        tip = self._closest(_tips(dim, crisis), encoded.reply_vec if encoded.peer_vec is None else encoded.peer_vec)
         return CoachingPoint(
             dimension=dim.key, name=dim.name, level=level,
             evidence=analysis.evidence.get(dim.key, []),
@@ -152,15 +152,16 @@ class CoachComposer:
         words = peer_words(analysis.encoded.case.last_text("peer"))
         return _text(self.macros.why_now(dim.why_it_matters, words))
 
-    def _closest(self, texts: list[str], vec: FloatArray) -> str:
-        if len(texts) == 1:
-            return texts[0]
-        return texts[int(np.argmax(self.vectors(texts) @ vec))]
+    def _closest(self, tips: list[CoachingTip], vec: FloatArray) -> str:
+        """The words of the tip with the example closest in meaning to `vec`."""
+        if len(tips) == 1:
+            return tips[0].say
+        return max(tips, key=lambda tip: float(np.max(self.vectors(tip.matched_on) @ vec))).say
 
 
-def _tips(dim: Dimension, crisis: bool) -> list[str]:
+def _tips(dim: Dimension, crisis: bool) -> list[CoachingTip]:
     """The dimension's tips that fit the moment: one with a crisis script only in a crisis."""
-    return [t for t in dim.coaching_tips if crisis or not carries_crisis_script(t)] or dim.coaching_tips
+    return [t for t in dim.coaching_tips if crisis or not carries_crisis_script(t.say)] or dim.coaching_tips
 
 
 def _pairs(analysis: ReplyAnalysis) -> list[tuple[str, Any]]:

@@ -114,5 +114,5 @@ def _scores_summary(rubric: Rubric, graded: list[GradedTurn]) -> SessionSummary:
         strongest=max(moments, key=lambda m: m.score),
         weakest=min(moments, key=lambda m: m.score) if len(moments) > 1 else None,
         practise_next=focus,
-        practise_tips=list(rubric.dimension(focus).coaching_tips) if focus else [],
+        practise_tips=[tip.say for tip in rubric.dimension(focus).coaching_tips] if focus else [],
     )
