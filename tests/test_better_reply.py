@@ -374,6 +374,23 @@ def test_a_peer_gone_quiet_after_a_misstep_gets_the_misstep_owned(last_reply: st
     assert chosen.startswith(tuple(WORDING.repair[kind].own))
 
 
+def test_a_misstep_owned_goes_on_to_what_the_line_before_called_for() -> None:
+    """"Mm-mm." after a push: the push owned, then the model reply of the line the push answered, not only a
+    stock "What would help more right now?"."""
+    earlier = "Lying down a lot since the funeral sounds heavy. What has that been like for you?"
+    last_reply = "You need to get out of the house more, no excuses."
+    context = [
+        ContextTurn(role="peer", text="I've been lying down a lot since the funeral."),
+        ContextTurn(role="trainee", text=last_reply),
+        ContextTurn(role="peer", text="Mm-mm."),
+    ]
+    found = CoachingMoment(
+        peer_line="Mm-mm.", authored_replies=(), briefed_terms=frozenset(), crisis=False, earlier_replies=(earlier,)
+    )
+    chosen = chooser(ScriptedScores(**{last_reply: {**GOOD, "pressure": 3}})).choose(found, context, ["empathy"])
+    assert chosen.startswith(tuple(WORDING.repair["pushed"].own)) and chosen.endswith(earlier)
+
+
 @pytest.mark.parametrize(
     ("earlier", "trainee", "flat", "said_back"),
     [

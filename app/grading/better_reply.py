@@ -402,9 +402,10 @@ class BetterReplies:
         self, moment: CoachingMoment, context: Sequence[ContextTurn], start: int, go_back: bool = True
     ) -> list[str]:
         """Where the peer's line says little but how the trainee's last reply landed ("Mm-mm.", "Whatever."):
-        that reply owned, when the grader flags a risk in it (the repair of the kind that risk sets off);
-        else (unless not `go_back`) the peer's line before it gone back to: with its model replies where it
-        has some, else with what it said of the peer."""
+        that reply owned, when the grader flags a risk in it (the repair of the kind that risk sets off), and
+        then (unless not `go_back`) the model replies of the peer's line before it, where it has some: what
+        the misstep missed, not a stock question; else (unless not `go_back`) the peer's line before it
+        gone back to: with its model replies where it has some, else with what it said of the peer."""
         exchange = _last_exchange(context)
         if exchange is None:
             return []
@@ -413,7 +414,11 @@ class BetterReplies:
         flagged = [] if is_encourager(exchange.reply) else flagged  # "Right." was not a put-down to own
         repair = self.wording.repair.get(flagged[0].reaction_kind or "") if flagged else None
         if repair is not None:
-            return self._repairs(repair, None, start, None)
+            owned = self._repairs(repair, None, start, None)
+            if not go_back:
+                return owned
+            owns = _rotated(repair.own, start)
+            return [f"{owns[n % len(owns)]} {reply}" for n, reply in enumerate(moment.earlier_replies)] + owned
         if not go_back:
             return []
         if moment.earlier_replies:  # what a skilled peer would have said to it, gone back to
